@@ -1,0 +1,35 @@
+package dev.gitopsagent;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import dev.gitopsagent.demo.DemoSetup;
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.annotations.QuarkusMain;
+
+/**
+ * {@code gitops-agent} runs the agent; {@code gitops-agent demo [dir]} runs it against a local signed
+ * sample repository; {@code gitops-agent status|trigger|...} talks to a running agent.
+ */
+@QuarkusMain
+public final class AgentMain {
+
+    private AgentMain() {
+    }
+
+    public static void main(String... args) throws Exception {
+        if (args.length > 0 && args[0].equals("demo")) {
+            Path dir = args.length > 1 ? Path.of(args[1]) : Path.of(System.getProperty("java.io.tmpdir"), "gitops-agent-demo");
+            DemoSetup demo = new DemoSetup(dir);
+            Map<String, String> settings = demo.prepare();
+            settings.forEach((key, value) -> {
+                if (System.getProperty(key) == null) {
+                    System.setProperty(key, value);
+                }
+            });
+            String port = System.getProperty("gitops.http.port", "9420");
+            System.out.println(demo.instructions("http://127.0.0.1:" + port + "/status"));
+        }
+        Quarkus.run(args);
+    }
+}

@@ -1,0 +1,170 @@
+package dev.gitopsagent;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import dev.gitopsagent.config.AgentConfig;
+import dev.gitopsagent.config.HostName;
+import dev.gitopsagent.config.InvalidConfigException;
+import dev.gitopsagent.config.SecretFiles;
+import dev.gitopsagent.control.ControlToken;
+import dev.gitopsagent.config.StartupChecks;
+import dev.gitopsagent.deploy.NixosRebuild;
+import dev.gitopsagent.deploy.ProcessRunner;
+import dev.gitopsagent.deploy.SystemProfile;
+import dev.gitopsagent.git.LocalMirror;
+import dev.gitopsagent.git.Remote;
+import dev.gitopsagent.git.RemoteAccess;
+import dev.gitopsagent.pipeline.OperatorActions;
+import dev.gitopsagent.pipeline.Reconciler;
+import dev.gitopsagent.state.StateStore;
+import dev.gitopsagent.status.AgentMetrics;
+import dev.gitopsagent.status.LiveStatus;
+import dev.gitopsagent.trigger.ReconcileLoop;
+import dev.gitopsagent.trigger.WebhookAuthenticator;
+import dev.gitopsagent.trigger.WebhookThrottle;
+import dev.gitopsagent.verify.CommitVerifier;
+import dev.gitopsagent.verify.TrustAnchors;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+/**
+ * Builds the pipeline from configuration. The parts are plain objects with constructors, so tests
+ * assemble them the same way without a container.
+ */
+@ApplicationScoped
+public class AgentWiring {
+
+    @Produces
+    @Singleton
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    @Produces
+    @Singleton
+    LiveStatus liveStatus(Clock clock) {
+        return new LiveStatus(clock);
+    }
+
+    @Produces
+    @Singleton
+    AgentMetrics metrics(MeterRegistry registry) {
+        return new AgentMetrics(registry);
+    }
+
+    @Produces
+    @Singleton
+    SystemProfile systemProfile(AgentConfig config) {
+        return new SystemProfile(config.deploy().systemProfile(), config.deploy().currentSystem());
+    }
+
+    @Produces
+    @Singleton
+    RemoteAccess remoteAccess(AgentConfig config) {
+        return RemoteAccess.from(config.repository(), config.stateDir());
+    }
+
+    void closeRemoteAccess(@Disposes RemoteAccess access) {
+        access.close();
+    }
+
+    @Produces
+    @Singleton
+    StateStore stateStore(AgentConfig config) throws IOException {
+        return new StateStore(StartupChecks.stateDirectory(config));
+    }
+
+    @Produces
+    @Singleton
+    NixosRebuild nixosRebuild(AgentConfig config) {
+        StartupChecks.rebuildCommand(config);
+        var deploy = config.deploy();
+        return new NixosRebuild(deploy.command(), deploy.timeout(), StartupChecks.stateDirectory(config),
+                new ProcessRunner(deploy.outputTailLines()));
+    }
+
+    @Produces
+    @Singleton
+    LocalMirror localMirror(AgentConfig config, RemoteAccess access) throws IOException {
+        return LocalMirror.open(StartupChecks.stateDirectory(config).resolve("repo.git"), access);
+    }
+
+    void closeMirror(@Disposes LocalMirror mirror) {
+        mirror.close();
+    }
+
+    @Produces
+    @Singleton
+    Reconciler reconciler(AgentConfig config, LocalMirror mirror, NixosRebuild rebuild, SystemProfile system, StateStore store,
+            LiveStatus status, Clock clock) throws IOException {
+        StartupChecks.durations(config);
+        TrustAnchors anchors = TrustAnchors.load(config.trust());
+        String host = HostName.resolve(config);
+        if (!host.matches(HostName.PATTERN)) {
+            throw new InvalidConfigException("gitops.host", "is not set and this machine's name '" + host + "' " + HostName.RULE);
+        }
+        Reconciler.Target target = new Reconciler.Target(config.repository().branch(), host, config.deploy().action(),
+                config.trust().rootCommit(), config.deploy().historySize());
+        return new Reconciler(target, remotes(config.repository()), mirror, new CommitVerifier(anchors, clock), rebuild, system, store,
+                status, clock);
+    }
+
+    @Produces
+    @Singleton
+    OperatorActions operatorActions(StateStore store, ReconcileLoop loop, NixosRebuild rebuild, SystemProfile system, LiveStatus status,
+            AgentMetrics metrics, Clock clock) {
+        return new OperatorActions(store, loop, rebuild, system, status, metrics, clock);
+    }
+
+    @Produces
+    @Singleton
+    ControlToken controlToken(AgentConfig config) {
+        return new ControlToken(config.control().tokenFile().map(file -> SecretFiles.readPrivate(file, "gitops.control.token-file")));
+    }
+
+    @Produces
+    @Singleton
+    Optional<WebhookAuthenticator> webhookAuthenticator(AgentConfig config) {
+        return config.webhook().secretFile()
+                .map(file -> new WebhookAuthenticator(SecretFiles.readPrivate(file, "gitops.webhook.secret-file")));
+    }
+
+    @Produces
+    @Singleton
+    WebhookThrottle webhookThrottle(AgentConfig config, ReconcileLoop loop, Clock clock) {
+        return new WebhookThrottle(loop, config.webhook().minInterval(), clock);
+    }
+
+    void closeThrottle(@Disposes WebhookThrottle throttle) {
+        throttle.close();
+    }
+
+    @Produces
+    @Singleton
+    ReconcileLoop reconcileLoop(AgentConfig config, Reconciler reconciler, LiveStatus status, AgentMetrics metrics, Clock clock) {
+        var poll = config.poll();
+        return new ReconcileLoop(reconciler, status, metrics, new ReconcileLoop.Cadence(poll.interval(), poll.jitter(), poll.maxBackoff()),
+                clock);
+    }
+
+    void closeLoop(@Disposes ReconcileLoop loop) throws InterruptedException {
+        loop.close();
+    }
+
+    static List<Remote> remotes(AgentConfig.Repository repository) {
+        List<Remote> remotes = new ArrayList<>();
+        remotes.add(Remote.parse("origin", repository.url(), "gitops.repository.url"));
+        List<String> mirrors = repository.mirrors().orElse(List.of());
+        for (int i = 0; i < mirrors.size(); i++) {
+            remotes.add(Remote.parse("mirror" + (i + 1), mirrors.get(i), "gitops.repository.mirrors"));
+        }
+        return remotes;
+    }
+}

@@ -1,0 +1,169 @@
+package dev.gitopsagent.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import dev.gitopsagent.deploy.Action;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Pattern;
+
+/**
+ * Everything the agent reads, under the prefix {@code gitops}. Values come from
+ * {@code application.properties}, the file named by {@code QUARKUS_CONFIG_LOCATIONS}, system
+ * properties or environment variables ({@code GITOPS_REPOSITORY_URL}). Cross-field rules that bean
+ * validation cannot express live in {@link ConfigCheck}; both stop startup naming the key.
+ */
+@ConfigMapping(prefix = "gitops")
+public interface AgentConfig {
+
+    Repository repository();
+
+    /**
+     * Name of this machine in the flake: the agent deploys {@code nixosConfigurations.<host>}.
+     * Defaults to the machine's host name.
+     */
+    Optional<@Pattern(regexp = HostName.PATTERN, message = HostName.RULE) String> host();
+
+    Poll poll();
+
+    /** Where the agent keeps its bare clone and its state file. */
+    @WithDefault("/var/lib/gitops-agent")
+    Path stateDir();
+
+    Trust trust();
+
+    Deploy deploy();
+
+    Http http();
+
+    Control control();
+
+    Webhook webhook();
+
+    interface Repository {
+        /** https://, http://, ssh://, scp-like user@host:path, file:// or an absolute path. */
+        @Pattern(regexp = "^(https?://|ssh://|file://|/|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:).+",
+                message = "must be an https://, http://, ssh://, file:// URL, an absolute path or user@host:path")
+        String url();
+
+        /** Fallback remotes, tried in order when the ones before fail. Same checks apply to every remote. */
+        Optional<List<@Pattern(regexp = "^(https?://|ssh://|file://|/|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:).+",
+                message = "must be an https://, http://, ssh://, file:// URL, an absolute path or user@host:path") String>> mirrors();
+
+        @WithDefault("main")
+        @Pattern(regexp = "^(?!.*\\.\\.)(?!/)(?!.*//)[A-Za-z0-9._/-]+(?<!/)(?<!\\.lock)$",
+                message = "must be a plain branch name such as main")
+        String branch();
+
+        /** User name sent with the HTTPS token. */
+        @WithDefault("git")
+        String username();
+
+        /** File holding the HTTPS access token (sent as the password). */
+        Optional<Path> tokenFile();
+
+        /** Private key for SSH remotes. */
+        Optional<Path> sshKeyFile();
+
+        /** known_hosts for SSH remotes; the agent never trusts an unknown host key. */
+        Optional<Path> knownHostsFile();
+
+        /** Network timeout for one remote operation. */
+        @WithDefault("60s")
+        Duration timeout();
+    }
+
+    interface Poll {
+        @WithDefault("60s")
+        Duration interval();
+
+        /** Upper bound of the random delay added to every interval, so a fleet does not poll in lockstep. */
+        @WithDefault("10s")
+        Duration jitter();
+
+        /** Upper bound of the back-off after consecutive failures. */
+        @WithDefault("15m")
+        Duration maxBackoff();
+    }
+
+    interface Trust {
+        /** ASCII-armored (or binary) OpenPGP public key files. Only these keys are trusted. */
+        Optional<List<Path>> openpgpKeys();
+
+        /** An SSH allowed_signers file (see ssh-keygen(1)). Only these keys are trusted. */
+        Optional<Path> allowedSigners();
+
+        /**
+         * The first commit to trust when the host has never deployed: candidates must descend from it,
+         * and every commit after it is verified.
+         */
+        Optional<@Pattern(regexp = "^[0-9a-f]{40}$", message = "must be a full 40-character commit id") String> rootCommit();
+    }
+
+    interface Deploy {
+        /** The nixos-rebuild executable; a bare name is looked up on PATH. */
+        @WithDefault("nixos-rebuild")
+        @NotBlank
+        String command();
+
+        @WithDefault("switch")
+        Action action();
+
+        /** A build or activation still running after this is killed, with its whole process tree. */
+        @WithDefault("30m")
+        Duration timeout();
+
+        @WithDefault("/nix/var/nix/profiles/system")
+        Path systemProfile();
+
+        @WithDefault("/run/current-system")
+        Path currentSystem();
+
+        /** Deployments kept in the state file. */
+        @WithDefault("50")
+        @Min(1) @Max(10000)
+        int historySize();
+
+        /** Lines of nixos-rebuild output kept per deployment. */
+        @WithDefault("40")
+        @Min(1) @Max(10000)
+        int outputTailLines();
+    }
+
+    interface Http {
+        /** Address the status and control API binds to. */
+        @WithDefault("127.0.0.1")
+        String host();
+
+        @WithDefault("9420")
+        @Min(0) @Max(65535)
+        int port();
+    }
+
+    interface Control {
+        /** Bearer token for the mutating endpoints; without it they stay disabled (every call gets 401). */
+        Optional<Path> tokenFile();
+    }
+
+    interface Webhook {
+        /** Shared secret for POST /webhook; without it webhooks are refused. */
+        Optional<Path> secretFile();
+
+        /** Webhooks closer together than this collapse into one reconcile. */
+        @WithDefault("2s")
+        Duration minInterval();
+
+        /** Largest request body accepted. */
+        @WithDefault("1048576")
+        @WithName("max-body-bytes")
+        @Min(1)
+        int maxBodyBytes();
+    }
+}

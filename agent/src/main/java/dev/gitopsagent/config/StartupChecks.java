@@ -1,0 +1,68 @@
+package dev.gitopsagent.config;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import dev.gitopsagent.deploy.Action;
+
+/** Checks that need the file system or several keys at once; each failure names its key. */
+public final class StartupChecks {
+
+    private StartupChecks() {
+    }
+
+    public static Path stateDirectory(AgentConfig config) {
+        Path dir = config.stateDir();
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new InvalidConfigException("gitops.state-dir", "names " + dir + ", which cannot be created: " + e.getMessage());
+        }
+        if (!Files.isWritable(dir)) {
+            throw new InvalidConfigException("gitops.state-dir", "names " + dir + ", which is not writable");
+        }
+        return dir;
+    }
+
+    public static void durations(AgentConfig config) {
+        positive(config.poll().interval(), "gitops.poll.interval");
+        positive(config.deploy().timeout(), "gitops.deploy.timeout");
+        positive(config.repository().timeout(), "gitops.repository.timeout");
+        if (config.poll().jitter().isNegative()) {
+            throw new InvalidConfigException("gitops.poll.jitter", "must not be negative");
+        }
+        if (config.poll().maxBackoff().compareTo(config.poll().interval()) < 0) {
+            throw new InvalidConfigException("gitops.poll.max-backoff", "must be at least gitops.poll.interval");
+        }
+    }
+
+    /** The rebuild command must exist unless nothing is ever run. */
+    public static void rebuildCommand(AgentConfig config) {
+        if (config.deploy().action() == Action.DRY_RUN) {
+            return;
+        }
+        String command = config.deploy().command();
+        if (command.contains("/")) {
+            if (!Files.isExecutable(Path.of(command))) {
+                throw new InvalidConfigException("gitops.deploy.command", "names " + command + ", which is not an executable file");
+            }
+            return;
+        }
+        String path = System.getenv().getOrDefault("PATH", "");
+        for (String dir : path.split(File.pathSeparator)) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, command))) {
+                return;
+            }
+        }
+        throw new InvalidConfigException("gitops.deploy.command", "names " + command + ", which is not on PATH (" + path + ")");
+    }
+
+    private static void positive(Duration value, String key) {
+        if (value.isZero() || value.isNegative()) {
+            throw new InvalidConfigException(key, "must be a positive duration, got " + value);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package dev.gitopsagent.git;
+
+import java.net.URISyntaxException;
+
+import org.eclipse.jgit.transport.URIish;
+
+/** One place the config repository can be fetched from. Remotes are tried in configuration order. */
+public record Remote(String name, URIish uri) {
+
+    public static Remote parse(String name, String url, String configKey) {
+        try {
+            return new Remote(name, new URIish(url));
+        } catch (URISyntaxException e) {
+            throw new dev.gitopsagent.config.InvalidConfigException(configKey, "is not a Git URL: " + e.getMessage());
+        }
+    }
+
+    public boolean isSsh() {
+        String scheme = uri.getScheme();
+        return "ssh".equals(scheme) || (scheme == null && uri.getHost() != null);
+    }
+
+    /** The URL without credentials, safe to log and to show in status. */
+    @Override
+    public String toString() {
+        return uri.setPass(null).toString();
+    }
+}

@@ -1,0 +1,128 @@
+package dev.gitopsagent.pipeline;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.Optional;
+
+import org.jboss.logging.Logger;
+
+import dev.gitopsagent.deploy.NixosRebuild;
+import dev.gitopsagent.deploy.ProcessRunner;
+import dev.gitopsagent.deploy.SystemProfile;
+import dev.gitopsagent.state.AgentState;
+import dev.gitopsagent.state.Evaluation;
+import dev.gitopsagent.state.StateStore;
+import dev.gitopsagent.state.Suspension;
+import dev.gitopsagent.status.AgentMetrics;
+import dev.gitopsagent.status.LiveStatus;
+import dev.gitopsagent.status.Phase;
+import dev.gitopsagent.trigger.ReconcileLoop;
+
+/** What an operator can ask of the agent: reconcile now, pause, resume, retry, roll back. */
+public final class OperatorActions {
+
+    private static final Logger LOG = Logger.getLogger(OperatorActions.class);
+
+    /** After a rollback: stay suspended until resumed, or resume by itself when a newer commit arrives. */
+    public enum AfterRollback {
+        STAY_SUSPENDED, RESUME_ON_NEW_COMMIT
+    }
+
+    /** The result of an action, as the API and CLI report it. */
+    public record Result(String action, boolean done, String message) {
+    }
+
+    private final StateStore store;
+    private final ReconcileLoop loop;
+    private final NixosRebuild rebuild;
+    private final SystemProfile system;
+    private final LiveStatus status;
+    private final AgentMetrics metrics;
+    private final Clock clock;
+
+    public OperatorActions(StateStore store, ReconcileLoop loop, NixosRebuild rebuild, SystemProfile system, LiveStatus status,
+            AgentMetrics metrics, Clock clock) {
+        this.store = store;
+        this.loop = loop;
+        this.rebuild = rebuild;
+        this.system = system;
+        this.status = status;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    public Result trigger() {
+        boolean queued = loop.wake("operator request");
+        return new Result("trigger", true, queued ? "reconcile queued" : "a reconcile was already queued");
+    }
+
+    public Result suspend(String reason) throws IOException {
+        String why = reason == null || reason.isBlank() ? "suspended by operator" : reason;
+        AgentState state = store.update(s -> s.isSuspended() ? s : s.withSuspension(new Suspension(why, clock.instant(), null)));
+        metrics.suspended(true);
+        LOG.infof("deployments suspended: %s", state.suspension().reason());
+        return new Result("suspend", true, "deployments suspended: " + state.suspension().reason());
+    }
+
+    public Result resume() throws IOException {
+        store.update(s -> s.withSuspension(null));
+        metrics.suspended(false);
+        LOG.info("deployments resumed");
+        loop.wake("resumed");
+        return new Result("resume", true, "deployments resumed");
+    }
+
+    /** Forgets the refusal or failure of the current head, so the next reconcile tries it again. */
+    public Result retry() throws IOException {
+        Optional<Evaluation> last = store.current().evaluation();
+        if (last.isEmpty() || last.get().outcome() == Evaluation.Outcome.DEPLOYED) {
+            return new Result("retry", false, "nothing to retry: the last decision was not a failure");
+        }
+        store.update(AgentState::withoutEvaluation);
+        loop.wake("retry requested");
+        return new Result("retry", true, "retrying " + last.get().commit());
+    }
+
+    /**
+     * Switches to the previous system generation and suspends automatic deployment, so the next poll
+     * does not re-deploy what was just rolled back.
+     */
+    public Result rollback(AfterRollback after) throws Exception {
+        return loop.exclusively(() -> {
+            status.phase(Phase.ROLLING_BACK);
+            try {
+                int before = system.currentGeneration().map(SystemProfile.Generation::number).orElse(0);
+                ProcessRunner.Result result = rebuild.rollback();
+                if (!result.succeeded()) {
+                    String reason = "rollback failed: nixos-rebuild switch --rollback " + result.describeFailure()
+                            + lastLine(result);
+                    status.failed(reason);
+                    return new Result("rollback", false, reason);
+                }
+                int now = system.currentGeneration().map(SystemProfile.Generation::number).orElse(0);
+                String head = status.remoteHead().orElse(null);
+                String reason = "rolled back by operator from generation " + before + " to " + now;
+                store.update(s -> {
+                    AgentState next = s.withSuspension(new Suspension(reason, clock.instant(),
+                            after == AfterRollback.RESUME_ON_NEW_COMMIT ? head : null));
+                    Optional<String> running = system.runningCommit();
+                    if (running.isPresent()) {
+                        next = next.withDeployed(running.get(), clock.instant(), null);
+                    }
+                    return head == null ? next : next.withEvaluation(new Evaluation(head, Evaluation.Outcome.FAILED, reason, clock.instant()));
+                });
+                metrics.suspended(true);
+                LOG.warn(reason);
+                String resume = after == AfterRollback.RESUME_ON_NEW_COMMIT ? "deployments resume when a newer commit arrives"
+                        : "deployments stay suspended until resumed";
+                return new Result("rollback", true, reason + "; " + resume);
+            } finally {
+                status.phase(Phase.IDLE);
+            }
+        });
+    }
+
+    private static String lastLine(ProcessRunner.Result result) {
+        return result.outputTail().isEmpty() ? "" : ": " + result.outputTail().get(result.outputTail().size() - 1);
+    }
+}

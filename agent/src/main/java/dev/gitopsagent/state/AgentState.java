@@ -1,0 +1,90 @@
+package dev.gitopsagent.state;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
+/**
+ * Everything the agent must remember across restarts. Immutable: every change makes a new value
+ * that {@link StateStore} writes atomically.
+ *
+ * @param deployedCommit the last commit built and activated successfully; deployments must descend from it
+ * @param deployedAt     when it was activated
+ * @param deployedSignature who signed it
+ * @param lastEvaluation the last remote head a decision was made about
+ * @param attempt        the deployment in progress, if any
+ * @param history        newest first, bounded
+ * @param suspension     set while deployments are paused
+ */
+public record AgentState(
+        String deployedCommit,
+        Instant deployedAt,
+        SignatureRecord deployedSignature,
+        Evaluation lastEvaluation,
+        Attempt attempt,
+        List<Deployment> history,
+        Suspension suspension) {
+
+    public static final AgentState EMPTY = new AgentState(null, null, null, null, null, List.of(), null);
+
+    public AgentState {
+        history = history == null ? List.of() : List.copyOf(history);
+    }
+
+    @JsonIgnore
+    public Optional<String> deployed() {
+        return Optional.ofNullable(deployedCommit);
+    }
+
+    @JsonIgnore
+    public Optional<Evaluation> evaluation() {
+        return Optional.ofNullable(lastEvaluation);
+    }
+
+    @JsonIgnore
+    public Optional<Attempt> inProgress() {
+        return Optional.ofNullable(attempt);
+    }
+
+    public AgentState withEvaluation(Evaluation evaluation) {
+        return new AgentState(deployedCommit, deployedAt, deployedSignature, evaluation, attempt, history, suspension);
+    }
+
+    public AgentState withAttempt(Attempt next) {
+        return new AgentState(deployedCommit, deployedAt, deployedSignature, lastEvaluation, next, history, suspension);
+    }
+
+    public AgentState withSuspension(Suspension value) {
+        return new AgentState(deployedCommit, deployedAt, deployedSignature, lastEvaluation, attempt, history, value);
+    }
+
+    @JsonIgnore
+    public boolean isSuspended() {
+        return suspension != null;
+    }
+
+    /** Forgets the last decision so the current head is evaluated again. */
+    public AgentState withoutEvaluation() {
+        return withEvaluation(null);
+    }
+
+    public AgentState withDeployed(String commit, Instant at, SignatureRecord signature) {
+        return new AgentState(commit, at, signature, lastEvaluation, attempt, history, suspension);
+    }
+
+    /** Records a finished deployment, ends the attempt, and keeps at most {@code limit} entries. */
+    public AgentState withFinished(Deployment deployment, int limit) {
+        List<Deployment> next = new ArrayList<>(limit);
+        next.add(deployment);
+        for (Deployment older : history) {
+            if (next.size() == limit) {
+                break;
+            }
+            next.add(older);
+        }
+        return new AgentState(deployedCommit, deployedAt, deployedSignature, lastEvaluation, null, next, suspension);
+    }
+}

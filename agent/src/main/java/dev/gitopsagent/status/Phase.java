@@ -1,0 +1,11 @@
+package dev.gitopsagent.status;
+
+/** What the agent is doing right now. */
+public enum Phase {
+    IDLE, FETCHING, VERIFYING, BUILDING, ACTIVATING, ROLLING_BACK;
+
+    @Override
+    public String toString() {
+        return name().toLowerCase().replace('_', '-');
+    }
+}

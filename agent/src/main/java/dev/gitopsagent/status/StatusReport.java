@@ -1,0 +1,37 @@
+package dev.gitopsagent.status;
+
+import java.time.Instant;
+import java.util.List;
+
+import dev.gitopsagent.state.Deployment;
+import dev.gitopsagent.state.Evaluation;
+import dev.gitopsagent.state.SignatureRecord;
+import dev.gitopsagent.state.Suspension;
+
+/** The body of {@code GET /status}; the README documents every field. */
+public record StatusReport(
+        String agentVersion,
+        String host,
+        String repository,
+        List<String> mirrors,
+        String branch,
+        String action,
+        String phase,
+        boolean suspended,
+        Suspension suspension,
+        String remoteHead,
+        String deployedCommit,
+        Instant deployedAt,
+        SignatureRecord signature,
+        String runningCommit,
+        Generation systemGeneration,
+        LiveStatus.Poll lastPoll,
+        Instant nextPoll,
+        Evaluation lastDecision,
+        Deployment lastDeployment,
+        LiveStatus.Problem lastError) {
+
+    /** The system profile's current generation. */
+    public record Generation(int number, String storePath) {
+    }
+}

@@ -1,0 +1,69 @@
+package dev.gitopsagent.status;
+
+import java.util.List;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import dev.gitopsagent.deploy.SystemProfile;
+import dev.gitopsagent.git.Remote;
+import dev.gitopsagent.pipeline.Reconciler;
+import dev.gitopsagent.state.AgentState;
+import dev.gitopsagent.state.Deployment;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+/** Read-only status: what is deployed, what the remote has, what went wrong. Mutates nothing. */
+@Path("/status")
+@Produces(MediaType.APPLICATION_JSON)
+public class StatusResource {
+
+    private final Reconciler reconciler;
+    private final LiveStatus live;
+    private final SystemProfile system;
+    private final String version;
+
+    StatusResource(Reconciler reconciler, LiveStatus live, SystemProfile system,
+            @ConfigProperty(name = "quarkus.application.version", defaultValue = "unknown") String version) {
+        this.reconciler = reconciler;
+        this.live = live;
+        this.system = system;
+        this.version = version;
+    }
+
+    @GET
+    public StatusReport status() {
+        AgentState state = reconciler.state();
+        Reconciler.Target target = reconciler.target();
+        List<Remote> remotes = reconciler.remotes();
+        List<Deployment> history = state.history();
+        return new StatusReport(
+                version,
+                target.host(),
+                remotes.get(0).toString(),
+                remotes.stream().skip(1).map(Remote::toString).toList(),
+                target.branch(),
+                target.action().toString(),
+                live.phase().toString(),
+                state.isSuspended(),
+                state.suspension(),
+                live.remoteHead().orElse(null),
+                state.deployedCommit(),
+                state.deployedAt(),
+                state.deployedSignature(),
+                system.runningCommit().orElse(null),
+                system.currentGeneration().map(g -> new StatusReport.Generation(g.number(), g.storePath())).orElse(null),
+                live.lastPoll().orElse(null),
+                live.nextPoll().orElse(null),
+                state.lastEvaluation(),
+                history.isEmpty() ? null : history.get(0),
+                live.lastError().orElse(null));
+    }
+
+    @GET
+    @Path("/history")
+    public List<Deployment> history() {
+        return reconciler.state().history();
+    }
+}

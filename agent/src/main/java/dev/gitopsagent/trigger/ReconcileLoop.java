@@ -1,0 +1,134 @@
+package dev.gitopsagent.trigger;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.jboss.logging.Logger;
+
+import dev.gitopsagent.pipeline.ReconcileOutcome;
+import dev.gitopsagent.pipeline.Reconciler;
+import dev.gitopsagent.status.AgentMetrics;
+import dev.gitopsagent.status.LiveStatus;
+
+/**
+ * Runs reconciles one at a time on a dedicated thread. Any number of wake-ups while one is queued
+ * collapse into it; a wake-up during a reconcile queues exactly one more, so a push is never missed.
+ * After failures the next poll backs off exponentially, with jitter, up to a bound.
+ */
+public final class ReconcileLoop implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(ReconcileLoop.class);
+
+    /** How often to poll and how to spread polls out. */
+    public record Cadence(Duration interval, Duration jitter, Duration maxBackoff) {
+    }
+
+    private final Reconciler reconciler;
+    private final LiveStatus status;
+    private final AgentMetrics metrics;
+    private final Cadence cadence;
+    private final Clock clock;
+    private final ExecutorService lane;
+    private final AtomicBoolean queued = new AtomicBoolean();
+    private volatile Instant nextPoll;
+    private volatile Instant runningSince;
+    private volatile ReconcileOutcome lastOutcome;
+    private int consecutiveErrors;
+
+    public ReconcileLoop(Reconciler reconciler, LiveStatus status, AgentMetrics metrics, Cadence cadence, Clock clock) {
+        this.reconciler = reconciler;
+        this.status = status;
+        this.metrics = metrics;
+        this.cadence = cadence;
+        this.clock = clock;
+        this.lane = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "reconcile");
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.nextPoll = clock.instant();
+        metrics.suspended(reconciler.state().isSuspended());
+    }
+
+    /** Called often by the scheduler; starts a reconcile when the next poll is due. */
+    public void tick() {
+        if (!clock.instant().isBefore(nextPoll)) {
+            wake("poll interval");
+        }
+    }
+
+    /** Asks for a reconcile as soon as possible. Returns false when one was already queued. */
+    public boolean wake(String why) {
+        if (!queued.compareAndSet(false, true)) {
+            return false;
+        }
+        // Far in the future until this reconcile schedules the next one, so ticks do not pile up.
+        nextPoll = Instant.MAX;
+        lane.execute(() -> run(why));
+        return true;
+    }
+
+    private void run(String why) {
+        queued.set(false);
+        runningSince = clock.instant();
+        LOG.debugf("reconcile (%s)", why);
+        ReconcileOutcome outcome = reconciler.reconcile();
+        runningSince = null;
+        lastOutcome = outcome;
+        metrics.record(outcome, clock.instant().getEpochSecond());
+        consecutiveErrors = outcome instanceof ReconcileOutcome.Errored ? consecutiveErrors + 1 : 0;
+        Instant next = clock.instant().plus(delayAfter(consecutiveErrors));
+        if (!queued.get()) {
+            nextPoll = next;
+        }
+        status.nextPoll(next);
+    }
+
+    private Duration delayAfter(int errors) {
+        Duration base = cadence.interval();
+        if (errors > 0) {
+            long factor = 1L << Math.min(errors - 1, 20);
+            base = base.multipliedBy(factor);
+            if (base.compareTo(cadence.maxBackoff()) > 0) {
+                base = cadence.maxBackoff();
+            }
+        }
+        long jitterMillis = cadence.jitter().toMillis();
+        return jitterMillis <= 0 ? base : base.plusMillis(ThreadLocalRandom.current().nextLong(jitterMillis + 1));
+    }
+
+    /**
+     * Runs an operator action on the reconcile thread, after any reconcile in progress, so it never
+     * races a build or an activation.
+     */
+    public <T> T exclusively(Callable<T> action) throws Exception {
+        try {
+            return lane.submit(action).get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+    }
+
+    /** When the running reconcile started, if one is running: lets health checks spot a stuck one. */
+    public Instant runningSince() {
+        return runningSince;
+    }
+
+    public ReconcileOutcome lastOutcome() {
+        return lastOutcome;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        lane.shutdownNow();
+        lane.awaitTermination(10, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,103 @@
+package dev.gitopsagent;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.Map;
+
+import dev.gitopsagent.config.AgentConfig;
+import dev.gitopsagent.deploy.NixosRebuild;
+import dev.gitopsagent.deploy.SystemProfile;
+import dev.gitopsagent.git.LocalMirror;
+import dev.gitopsagent.git.RemoteAccess;
+import dev.gitopsagent.pipeline.OperatorActions;
+import dev.gitopsagent.pipeline.ReconcileOutcome;
+import dev.gitopsagent.pipeline.Reconciler;
+import dev.gitopsagent.state.AgentState;
+import dev.gitopsagent.state.StateStore;
+import dev.gitopsagent.status.AgentMetrics;
+import dev.gitopsagent.status.LiveStatus;
+import dev.gitopsagent.trigger.ReconcileLoop;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+
+/**
+ * The agent's pipeline assembled by the production wiring ({@link AgentWiring}) from a property map,
+ * without the HTTP server: one agent "process" whose reconciles a test drives by hand. Closing and
+ * starting another over the same state directory is an agent restart.
+ */
+public final class TestAgent implements AutoCloseable {
+
+    private final AgentConfig config;
+    private final RemoteAccess access;
+    private final LocalMirror mirror;
+    private final Reconciler reconciler;
+    private final ReconcileLoop loop;
+    private final OperatorActions actions;
+    private final LiveStatus status;
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+    private TestAgent(Map<String, String> properties) throws IOException {
+        this.config = configFrom(properties);
+        AgentWiring wiring = new AgentWiring();
+        Clock clock = wiring.clock();
+        this.status = wiring.liveStatus(clock);
+        AgentMetrics metrics = wiring.metrics(registry);
+        SystemProfile system = wiring.systemProfile(config);
+        this.access = wiring.remoteAccess(config);
+        StateStore store = wiring.stateStore(config);
+        NixosRebuild rebuild = wiring.nixosRebuild(config);
+        this.mirror = wiring.localMirror(config, access);
+        this.reconciler = wiring.reconciler(config, mirror, rebuild, system, store, status, clock);
+        this.loop = wiring.reconcileLoop(config, reconciler, status, metrics, clock);
+        this.actions = wiring.operatorActions(store, loop, rebuild, system, status, metrics, clock);
+    }
+
+    public static TestAgent start(Map<String, String> properties) throws IOException {
+        return new TestAgent(properties);
+    }
+
+    /** The configuration as the agent would see it, validation included. */
+    public static AgentConfig configFrom(Map<String, String> properties) {
+        SmallRyeConfig config = new SmallRyeConfigBuilder()
+                .addDefaultInterceptors()
+                .addDiscoveredConverters()
+                .withMapping(AgentConfig.class)
+                .withSources(new PropertiesConfigSource(properties, "test", 500))
+                .build();
+        return config.getConfigMapping(AgentConfig.class);
+    }
+
+    public ReconcileOutcome reconcile() {
+        return reconciler.reconcile();
+    }
+
+    public AgentState state() {
+        return reconciler.state();
+    }
+
+    public LiveStatus status() {
+        return status;
+    }
+
+    public OperatorActions actions() {
+        return actions;
+    }
+
+    public ReconcileLoop loop() {
+        return loop;
+    }
+
+    public double counter(String name, String tag, String value) {
+        var counter = registry.find(name).tag(tag, value).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        loop.close();
+        mirror.close();
+        access.close();
+    }
+}
