@@ -3,6 +3,8 @@ package dev.gitopsagent;
 import java.nio.file.Path;
 import java.util.Map;
 
+import dev.gitopsagent.cli.Cli;
+import dev.gitopsagent.cli.Command;
 import dev.gitopsagent.demo.DemoSetup;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
@@ -18,6 +20,10 @@ public final class AgentMain {
     }
 
     public static void main(String... args) throws Exception {
+        if (Command.isCliInvocation(args)) {
+            // Before Quarkus.run: the CLI must not start the agent's beans, bind its port or touch its state.
+            System.exit(Cli.main(args));
+        }
         if (args.length > 0 && args[0].equals("demo")) {
             Path dir = args.length > 1 ? Path.of(args[1]) : Path.of(System.getProperty("java.io.tmpdir"), "gitops-agent-demo");
             DemoSetup demo = new DemoSetup(dir);

@@ -12,6 +12,7 @@ import dev.gitopsagent.config.InvalidConfigException;
 import dev.gitopsagent.config.SecretFiles;
 import dev.gitopsagent.control.ControlToken;
 import dev.gitopsagent.config.StartupChecks;
+import dev.gitopsagent.deploy.HealthGate;
 import dev.gitopsagent.deploy.NixosRebuild;
 import dev.gitopsagent.deploy.ProcessRunner;
 import dev.gitopsagent.deploy.SystemProfile;
@@ -112,8 +113,10 @@ public class AgentWiring {
         }
         Reconciler.Target target = new Reconciler.Target(config.repository().branch(), host, config.deploy().action(),
                 config.trust().rootCommit(), config.deploy().historySize());
-        return new Reconciler(target, remotes(config.repository()), mirror, new CommitVerifier(anchors, clock), rebuild, system, store,
-                status, clock);
+        List<Remote> remotes = remotes(config.repository());
+        HealthGate health = HealthGate.from(config.health(), () -> reachAny(mirror, remotes, target.branch()),
+                new ProcessRunner(config.deploy().outputTailLines()), config.stateDir(), clock);
+        return new Reconciler(target, remotes, mirror, new CommitVerifier(anchors, clock), rebuild, health, system, store, status, clock);
     }
 
     @Produces
@@ -156,6 +159,20 @@ public class AgentWiring {
 
     void closeLoop(@Disposes ReconcileLoop loop) throws InterruptedException {
         loop.close();
+    }
+
+    /** After a switch, the host must still reach at least one of its remotes, or it could never be fixed by a push. */
+    private static void reachAny(LocalMirror mirror, List<Remote> remotes, String branch) throws IOException {
+        IOException last = null;
+        for (Remote remote : remotes) {
+            try {
+                mirror.remoteHead(remote, branch);
+                return;
+            } catch (IOException e) {
+                last = e;
+            }
+        }
+        throw last;
     }
 
     static List<Remote> remotes(AgentConfig.Repository repository) {

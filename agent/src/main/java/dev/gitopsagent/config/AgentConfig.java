@@ -43,6 +43,8 @@ public interface AgentConfig {
 
     Http http();
 
+    Health health();
+
     Control control();
 
     Webhook webhook();
@@ -135,6 +137,42 @@ public interface AgentConfig {
         @WithDefault("40")
         @Min(1) @Max(10000)
         int outputTailLines();
+    }
+
+    /**
+     * Checks run right after a switch or test activation. If they do not all pass within the deadline,
+     * the agent switches back to the previous system and marks the commit bad.
+     */
+    interface Health {
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Time the new system has to pass every check, retried until then. */
+        @WithDefault("2m")
+        Duration deadline();
+
+        @WithDefault("3s")
+        Duration retryInterval();
+
+        /** The Git remote must still be reachable from the new system (network, DNS, firewall). */
+        @WithDefault("true")
+        boolean remoteReachable();
+
+        /** {@code systemctl --failed} must list no unit. */
+        @WithDefault("true")
+        boolean noFailedUnits();
+
+        /** These units must be active. */
+        Optional<List<@NotBlank String>> units();
+
+        /** These URLs must answer with a 2xx status. */
+        Optional<List<@Pattern(regexp = "^https?://.+", message = "must be an http:// or https:// URL") String>> httpProbes();
+
+        /** These shell commands ({@code sh -c}) must exit with 0. */
+        Optional<List<@NotBlank String>> commands();
+
+        @WithDefault("systemctl")
+        String systemctl();
     }
 
     interface Http {

@@ -14,6 +14,7 @@ import org.jboss.logging.Logger;
 
 import dev.gitopsagent.deploy.Action;
 import dev.gitopsagent.deploy.FlakeRef;
+import dev.gitopsagent.deploy.HealthGate;
 import dev.gitopsagent.deploy.NixosRebuild;
 import dev.gitopsagent.deploy.ProcessRunner;
 import dev.gitopsagent.deploy.SystemProfile;
@@ -49,18 +50,20 @@ public final class Reconciler {
     private final LocalMirror mirror;
     private final CommitVerifier verifier;
     private final NixosRebuild rebuild;
+    private final HealthGate health;
     private final SystemProfile system;
     private final StateStore store;
     private final LiveStatus status;
     private final Clock clock;
 
     public Reconciler(Target target, List<Remote> remotes, LocalMirror mirror, CommitVerifier verifier, NixosRebuild rebuild,
-            SystemProfile system, StateStore store, LiveStatus status, Clock clock) throws IOException {
+            HealthGate health, SystemProfile system, StateStore store, LiveStatus status, Clock clock) throws IOException {
         this.target = target;
         this.remotes = List.copyOf(remotes);
         this.mirror = mirror;
         this.verifier = verifier;
         this.rebuild = rebuild;
+        this.health = health;
         this.system = system;
         this.store = store;
         this.status = status;
@@ -236,13 +239,58 @@ public final class Reconciler {
             return failed(commit, action, signature, started, "build " + build.describeFailure(), build.outputTail());
         }
         status.phase(Phase.ACTIVATING);
+        int generationBefore = generation();
+        Optional<String> previous = store.current().deployed();
         ProcessRunner.Result activation = rebuild.activate(action, flake);
-        if (!activation.succeeded()) {
-            return failed(commit, action, signature, started, action + " " + activation.describeFailure(), activation.outputTail());
-        }
         List<String> output = new ArrayList<>(build.outputTail());
         output.addAll(activation.outputTail());
+        if (!activation.succeeded()) {
+            String reason = action + " " + activation.describeFailure() + restore(action, generationBefore, previous);
+            return failed(commit, action, signature, started, reason, output);
+        }
+        if (action != Action.BOOT && !health.isEmpty()) {
+            status.phase(Phase.CHECKING_HEALTH);
+            Optional<String> problem = health.verdict();
+            if (problem.isPresent()) {
+                String reason = "health check failed after " + action + ": " + problem.get() + restore(action, generationBefore, previous);
+                return failed(commit, action, signature, started, reason, output);
+            }
+        }
         return succeeded(commit, action, signature, started, output);
+    }
+
+    /**
+     * Puts the previous system back after a broken activation: a failed switch may already have
+     * moved the profile and the running system. The last deployed commit is activated again (it is
+     * already built); {@code switch --rollback} is only the fallback, because after an earlier failed
+     * attempt the generation just below the current one can be another broken one. Returns what was
+     * done, for the failure reason.
+     */
+    private String restore(Action action, int generationBefore, Optional<String> previous) throws IOException, InterruptedException {
+        status.phase(Phase.ROLLING_BACK);
+        if (action == Action.SWITCH && generation() == generationBefore) {
+            return "; the system profile did not change";
+        }
+        ProcessRunner.Result result;
+        if (previous.isPresent()) {
+            result = rebuild.activate(action, new FlakeRef(mirror.directory(), previous.get(), target.host()));
+        } else if (action == Action.SWITCH) {
+            result = rebuild.rollback();
+        } else {
+            return "";
+        }
+        if (!result.succeeded()) {
+            String message = "ROLLBACK FAILED (" + String.join(" ", result.command()) + " " + result.describeFailure()
+                    + "): the host needs attention";
+            LOG.error(message);
+            return "; " + message;
+        }
+        String restored = previous.map(commit -> "; switched back to " + commit).orElse("; rolled back");
+        return action == Action.SWITCH ? restored + " (generation " + generation() + ")" : restored;
+    }
+
+    private int generation() {
+        return system.currentGeneration().map(SystemProfile.Generation::number).orElse(0);
     }
 
     private ReconcileOutcome succeeded(String commit, Action action, SignatureRecord signature, Instant started, List<String> output)

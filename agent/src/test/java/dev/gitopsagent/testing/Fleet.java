@@ -56,6 +56,10 @@ public final class Fleet implements AutoCloseable {
         properties.put("gitops.poll.interval", "1s");
         properties.put("gitops.poll.jitter", "0s");
         properties.put("gitops.poll.max-backoff", "2s");
+        // No systemd in the test machine; health tests configure commands instead.
+        properties.put("gitops.health.no-failed-units", "false");
+        properties.put("gitops.health.deadline", "3s");
+        properties.put("gitops.health.retry-interval", "0.2s");
         return properties;
     }
 

@@ -1,0 +1,43 @@
+package dev.gitopsagent.cli;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/** The CLI's commands; all but {@code status} and {@code help} change what the agent does and need the token. */
+public enum Command {
+    STATUS("status", false),
+    TRIGGER("trigger", true),
+    SUSPEND("suspend", true),
+    RESUME("resume", true),
+    RETRY("retry", true),
+    ROLLBACK("rollback", true),
+    HELP("help", false);
+
+    private final String word;
+    private final boolean control;
+
+    Command(String word, boolean control) {
+        this.word = word;
+        this.control = control;
+    }
+
+    public static Optional<Command> named(String word) {
+        if (word.equals("--help") || word.equals("-h")) {
+            return Optional.of(HELP);
+        }
+        return Arrays.stream(values()).filter(c -> c.word.equals(word)).findFirst();
+    }
+
+    /** Whether {@code args} asks for the CLI rather than for the agent itself (no arguments, {@code demo}). */
+    public static boolean isCliInvocation(String... args) {
+        return args.length > 0 && named(args[0]).isPresent();
+    }
+
+    public String word() {
+        return word;
+    }
+
+    public boolean isControl() {
+        return control;
+    }
+}

@@ -1,0 +1,118 @@
+package dev.gitopsagent.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.gitopsagent.TestAgent;
+import dev.gitopsagent.state.Deployment;
+import dev.gitopsagent.state.Evaluation;
+import dev.gitopsagent.testing.Fleet;
+import dev.gitopsagent.testing.SampleFlake;
+import dev.gitopsagent.testing.TestKeys;
+
+/** A switch that breaks the host undoes itself, and the commit is not tried again. */
+class AutomaticRollbackTest {
+
+    @TempDir
+    Path dir;
+
+    Fleet fleet;
+    TestAgent agent;
+    String good;
+
+    @BeforeEach
+    void deployAGoodCommit() throws Exception {
+        fleet = Fleet.create(dir);
+        good = fleet.pushSigned(TestKeys.trustedSsh(), "first configuration");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        agent.close();
+        fleet.close();
+    }
+
+    private void startWithHealthCommand(String command) throws Exception {
+        Map<String, String> properties = fleet.agentProperties();
+        properties.put("gitops.health.commands", command);
+        agent = TestAgent.start(properties);
+        assertThat(agent.reconcile()).isInstanceOf(ReconcileOutcome.Deployed.class);
+    }
+
+    @Test
+    void switchWhoseHealthCheckFailsIsRolledBackAndNotRetried() throws Exception {
+        Path marker = dir.resolve("service-ok");
+        fleet.writeFile("service-ok", "");
+        startWithHealthCommand("test -e " + marker);
+        assertThat(marker.toFile().delete()).isTrue();
+        String bad = fleet.pushChange("breaks the service");
+
+        ReconcileOutcome outcome = agent.reconcile();
+
+        assertThat(outcome).isInstanceOf(ReconcileOutcome.Failed.class);
+        assertThat(((ReconcileOutcome.Failed) outcome).reason()).contains(bad)
+                .contains("health check failed after switch")
+                .contains("test -e " + marker)
+                .contains("switched back to " + good);
+        assertThat(fleet.host().runningRevision()).contains(good);
+        assertThat(fleet.host().bootRevision()).contains(good);
+        assertThat(agent.state().lastEvaluation().outcome()).isEqualTo(Evaluation.Outcome.FAILED);
+        assertThat(agent.state().deployedCommit()).isEqualTo(good);
+
+        int invocations = fleet.host().invocations().size();
+        assertThat(agent.reconcile()).isInstanceOf(ReconcileOutcome.Unchanged.class);
+        assertThat(fleet.host().invocations()).hasSize(invocations);
+    }
+
+    @Test
+    void secondBrokenAttemptStillReturnsToTheLastGoodSystemNotToTheFirstBrokenOne() throws Exception {
+        startWithHealthCommand("true");
+        SampleFlake.failActivation(fleet.work(), Fleet.HOST);
+        fleet.pushSigned(TestKeys.trustedSsh(), "a unit fails to start");
+        assertThat(agent.reconcile()).isInstanceOf(ReconcileOutcome.Failed.class);
+
+        assertThat(agent.actions().retry().done()).isTrue();
+        ReconcileOutcome again = agent.reconcile();
+
+        assertThat(((ReconcileOutcome.Failed) again).reason()).contains("switched back to " + good);
+        assertThat(fleet.host().runningRevision()).contains(good);
+        assertThat(fleet.host().bootRevision()).contains(good);
+    }
+
+    @Test
+    void healthCheckThatPassesBeforeTheDeadlineKeepsTheNewSystem() throws Exception {
+        Path marker = dir.resolve("warmed-up");
+        startWithHealthCommand("test -e " + marker + " || { touch " + marker + "; exit 1; }");
+        marker.toFile().delete();
+        String next = fleet.pushChange("slow to start");
+        int before = fleet.host().invocations().size();
+
+        assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(next, "switch"));
+        assertThat(fleet.host().runningRevision()).contains(next);
+        assertThat(fleet.host().invocations().subList(before, fleet.host().invocations().size()))
+                .noneMatch(line -> line.contains("rev=" + good));
+    }
+
+    @Test
+    void activationThatFailsHalfwayIsRolledBack() throws Exception {
+        startWithHealthCommand("true");
+        SampleFlake.failActivation(fleet.work(), Fleet.HOST);
+        String broken = fleet.pushSigned(TestKeys.trustedSsh(), "a unit fails to start");
+
+        ReconcileOutcome outcome = agent.reconcile();
+
+        assertThat(((ReconcileOutcome.Failed) outcome).reason()).contains(broken).contains("switch exited with code 4")
+                .contains("switched back to " + good);
+        assertThat(fleet.host().runningRevision()).contains(good);
+        assertThat(fleet.host().bootRevision()).contains(good);
+        Deployment failed = agent.state().history().get(0);
+        assertThat(failed.outputTail()).anySatisfy(line -> assertThat(line).contains("broken.service"));
+    }
+}
