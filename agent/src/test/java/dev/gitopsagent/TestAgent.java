@@ -73,6 +73,14 @@ public final class TestAgent implements AutoCloseable {
         return reconciler.reconcile();
     }
 
+    /**
+     * The outcome of the reconcile an operator action queued on the agent's own reconcile thread
+     * (resume, retry, trigger): waits for it to finish.
+     */
+    public ReconcileOutcome awaitQueuedReconcile() throws Exception {
+        return loop.exclusively(loop::lastOutcome);
+    }
+
     public AgentState state() {
         return reconciler.state();
     }

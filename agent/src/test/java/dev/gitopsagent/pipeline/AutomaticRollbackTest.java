@@ -79,7 +79,7 @@ class AutomaticRollbackTest {
         assertThat(agent.reconcile()).isInstanceOf(ReconcileOutcome.Failed.class);
 
         assertThat(agent.actions().retry().done()).isTrue();
-        ReconcileOutcome again = agent.reconcile();
+        ReconcileOutcome again = agent.awaitQueuedReconcile();
 
         assertThat(((ReconcileOutcome.Failed) again).reason()).contains("switched back to " + good);
         assertThat(fleet.host().runningRevision()).contains(good);

@@ -292,7 +292,7 @@ class ReconcilerTest {
         assertThat(agent.reconcile()).isInstanceOf(ReconcileOutcome.Failed.class);
 
         assertThat(agent.actions().retry().done()).isTrue();
-        assertThat(agent.reconcile()).isInstanceOf(ReconcileOutcome.Failed.class);
+        assertThat(agent.awaitQueuedReconcile()).isInstanceOf(ReconcileOutcome.Failed.class);
         assertThat(fleet.host().invocations().stream().filter(line -> line.startsWith("nixos-rebuild build"))).hasSize(3);
     }
 

@@ -1,0 +1,183 @@
+package dev.gitopsagent.status;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.function.Supplier;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.gitopsagent.testing.FleetResource;
+import dev.gitopsagent.testing.TestKeys;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+
+/** The agent's HTTP surface with real requests: status, metrics, health, control, webhooks. */
+@QuarkusTest
+@QuarkusTestResource(value = FleetResource.class, restrictToAnnotatedClass = true)
+class HttpApiTest {
+
+    private static final String BEARER = "Bearer " + FleetResource.CONTROL_TOKEN;
+
+    @BeforeEach
+    void firstCommitDeployed() {
+        await(() -> deployedCommitOrNull() != null);
+        given().header("Authorization", BEARER).post("/control/resume").then().statusCode(200);
+    }
+
+    @Test
+    void statusReportsWhatIsDeployedAndWhoSignedIt() {
+        given().get("/status").then()
+                .statusCode(200)
+                .contentType(ContentType.JSON)
+                .body("host", equalTo("web1"))
+                .body("branch", equalTo("main"))
+                .body("action", equalTo("switch"))
+                .body("signature.format", equalTo("ssh"))
+                .body("signature.signer", equalTo("alice@example.test"))
+                .body("systemGeneration.number", org.hamcrest.Matchers.greaterThanOrEqualTo(1))
+                .body("runningCommit", equalTo(deployedCommitOrNull()))
+                .body("lastDeployment.result", equalTo("SUCCEEDED"));
+    }
+
+    @Test
+    void controlEndpointsRefuseRequestsWithoutTheToken() {
+        given().post("/control/suspend").then().statusCode(401).header("WWW-Authenticate", containsString("Bearer"));
+        given().header("Authorization", "Bearer wrong").post("/control/suspend").then().statusCode(401);
+        given().header("Authorization", "Basic " + FleetResource.CONTROL_TOKEN).post("/control/trigger").then().statusCode(401);
+        given().get("/status").then().statusCode(200).body("suspended", equalTo(false));
+    }
+
+    @Test
+    void suspendIsVisibleInStatusAndMetricsUntilResumed() {
+        given().header("Authorization", BEARER).queryParam("reason", "maintenance window").post("/control/suspend").then()
+                .statusCode(200).body("done", equalTo(true));
+
+        given().get("/status").then().body("suspended", equalTo(true)).body("suspension.reason", equalTo("maintenance window"));
+        given().get("/q/metrics").then().body(containsString("gitops_suspended 1.0"));
+
+        given().header("Authorization", BEARER).post("/control/resume").then().statusCode(200);
+        given().get("/status").then().body("suspended", equalTo(false));
+    }
+
+    @Test
+    void retryWithNothingFailedSaysSo() {
+        given().header("Authorization", BEARER).post("/control/retry").then().statusCode(409)
+                .body("message", containsString("nothing to retry"));
+    }
+
+    @Test
+    void githubWebhookWithValidSignatureDeploysTheNewCommitWithoutWaitingForThePoll() {
+        String next = FleetResource.fleet().pushChange("via github webhook");
+        String body = "{\"ref\":\"refs/heads/main\",\"after\":\"" + next + "\"}";
+
+        given().header("X-GitHub-Event", "push").header("X-Hub-Signature-256", "sha256=" + hmac(body)).body(body)
+                .post("/webhook").then().statusCode(202);
+
+        await(() -> next.equals(deployedCommitOrNull()));
+    }
+
+    @Test
+    void giteaForgejoAndGenericSignaturesAndGitlabTokenAreAccepted() {
+        String body = "{\"ref\":\"refs/heads/main\"}";
+        given().header("X-Gitea-Signature", hmac(body)).body(body).post("/webhook").then().statusCode(202);
+        given().header("X-Forgejo-Signature", hmac(body)).body(body).post("/webhook").then().statusCode(202);
+        given().header("X-Signature-256", "sha256=" + hmac(body)).body(body).post("/webhook").then().statusCode(202);
+        given().header("X-Gitlab-Token", FleetResource.WEBHOOK_SECRET).body(body).post("/webhook").then().statusCode(202);
+    }
+
+    @Test
+    void webhookWithBadOrMissingSignatureIsRefused() {
+        String body = "{\"ref\":\"refs/heads/main\"}";
+        given().header("X-Hub-Signature-256", "sha256=" + hmac(body + " ")).body(body).post("/webhook").then().statusCode(401)
+                .body("message", containsString("does not match"));
+        given().header("X-Hub-Signature-256", hmac(body)).body(body).post("/webhook").then().statusCode(401);
+        given().header("X-Gitlab-Token", "guess").body(body).post("/webhook").then().statusCode(401);
+        given().body(body).post("/webhook").then().statusCode(401).body("message", containsString("no signature header"));
+    }
+
+    @Test
+    void webhookForAnotherBranchDoesNotWakeThePoller() {
+        String body = "{\"ref\":\"refs/heads/feature\"}";
+        given().header("X-Hub-Signature-256", "sha256=" + hmac(body)).body(body).post("/webhook").then().statusCode(202)
+                .body("message", containsString("ignored"));
+    }
+
+    @Test
+    void oversizedWebhookBodyIsRefused() {
+        String body = "x".repeat(70_000);
+        given().header("X-Hub-Signature-256", "sha256=" + hmac(body)).body(body).post("/webhook").then().statusCode(413);
+    }
+
+    @Test
+    void unsignedCommitPushedThroughWebhookIsRefusedWithTheReasonInStatus() {
+        String deployed = deployedCommitOrNull();
+        dev.gitopsagent.testing.SampleFlake.changeMotd(FleetResource.fleet().work(), "web1", "unsigned");
+        String unsigned = FleetResource.fleet().pushUnsigned("unsigned change");
+        String body = "{\"ref\":\"refs/heads/main\"}";
+
+        given().header("X-Hub-Signature-256", "sha256=" + hmac(body)).body(body).post("/webhook").then().statusCode(202);
+
+        await(() -> unsigned.equals(given().get("/status").path("lastDecision.commit")));
+        given().get("/status").then()
+                .body("lastDecision.outcome", equalTo("REFUSED"))
+                .body("lastDecision.reason", containsString("not signed"))
+                .body("lastError.reason", containsString(unsigned))
+                .body("deployedCommit", equalTo(deployed));
+        // Leave the branch deployed for the other tests.
+        var fleet = FleetResource.fleet();
+        fleet.work().resetHard(deployed);
+        fleet.work().commitSigned(TestKeys.trustedSsh(), "the change again, signed");
+        fleet.work().forcePush(fleet.remote());
+        String fixed = fleet.work().head();
+        given().header("X-Hub-Signature-256", "sha256=" + hmac(body)).body(body).post("/webhook").then().statusCode(202);
+        await(() -> fixed.equals(deployedCommitOrNull()));
+    }
+
+    @Test
+    void metricsAndHealthAreServed() {
+        given().get("/q/metrics").then().statusCode(200)
+                .body(containsString("gitops_polls_total"))
+                .body(containsString("gitops_deployments_total{result=\"succeeded\"}"))
+                .body(containsString("gitops_last_successful_deployment_timestamp_seconds"));
+        given().get("/q/health/live").then().statusCode(200);
+        given().get("/q/health/ready").then().statusCode(200);
+    }
+
+    private static String deployedCommitOrNull() {
+        return given().get("/status").path("deployedCommit");
+    }
+
+    private static String hmac(String body) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(FleetResource.WEBHOOK_SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void await(Supplier<Boolean> condition) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!condition.get()) {
+            assertThat(System.nanoTime()).as("condition not met within 20 s").isLessThan(deadline);
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+}
