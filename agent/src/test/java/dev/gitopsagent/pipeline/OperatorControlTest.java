@@ -1,0 +1,112 @@
+package dev.gitopsagent.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.gitopsagent.TestAgent;
+import dev.gitopsagent.pipeline.OperatorActions.AfterRollback;
+import dev.gitopsagent.testing.Fleet;
+import dev.gitopsagent.testing.GitHttpServer;
+import dev.gitopsagent.testing.TestKeys;
+
+/** What an operator does in an incident: pause, roll back, resume; and remotes that fail over. */
+class OperatorControlTest {
+
+    @TempDir
+    Path dir;
+
+    Fleet fleet;
+    TestAgent agent;
+    String first;
+
+    @BeforeEach
+    void deployFirstCommit() throws Exception {
+        fleet = Fleet.create(dir);
+        first = fleet.pushSigned(TestKeys.trustedSsh(), "first configuration");
+        agent = TestAgent.start(fleet.agentProperties());
+        assertThat(agent.reconcile()).isInstanceOf(ReconcileOutcome.Deployed.class);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        agent.close();
+        fleet.close();
+    }
+
+    private void restartAgent(Map<String, String> properties) throws Exception {
+        agent.close();
+        agent = TestAgent.start(properties);
+    }
+
+    @Test
+    void suspendedAgentDoesNotDeployAndStaysSuspendedAcrossRestart() throws Exception {
+        agent.actions().suspend("change freeze");
+        String next = fleet.pushChange("during the freeze");
+
+        restartAgent(fleet.agentProperties());
+
+        assertThat(agent.state().suspension().reason()).isEqualTo("change freeze");
+        assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Suspended(next));
+        assertThat(fleet.host().runningRevision()).contains(first);
+
+        agent.actions().resume();
+        assertThat(agent.awaitQueuedReconcile()).isEqualTo(new ReconcileOutcome.Deployed(next, "switch"));
+    }
+
+    @Test
+    void rollbackReturnsToThePreviousGenerationAndSuspendsUntilResumed() throws Exception {
+        String second = fleet.pushChange("second");
+        agent.reconcile();
+
+        OperatorActions.Result result = agent.actions().rollback(AfterRollback.STAY_SUSPENDED);
+
+        assertThat(result.done()).isTrue();
+        assertThat(result.message()).contains("from generation 2 to 1");
+        assertThat(fleet.host().invocations()).contains("nixos-rebuild switch --rollback");
+        assertThat(fleet.host().runningRevision()).contains(first);
+        assertThat(agent.state().isSuspended()).isTrue();
+        String third = fleet.pushChange("third");
+        assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Suspended(third));
+        assertThat(second).isNotEqualTo(third);
+    }
+
+    @Test
+    void rollbackCanResumeByItselfWhenANewerCommitArrives() throws Exception {
+        String bad = fleet.pushChange("bad");
+        agent.reconcile();
+
+        agent.actions().rollback(AfterRollback.RESUME_ON_NEW_COMMIT);
+
+        assertThat(agent.reconcile()).as("the rolled-back head is not redeployed").isEqualTo(new ReconcileOutcome.Unchanged(bad));
+        assertThat(fleet.host().runningRevision()).contains(first);
+        String fix = fleet.pushChange("fix");
+        assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(fix, "switch"));
+        assertThat(agent.state().isSuspended()).isFalse();
+    }
+
+    @Test
+    void fallsBackToTheNextRemoteWhenTheFirstIsDownAndChecksItsCommitsTheSameWay() throws Exception {
+        try (GitHttpServer mirror = GitHttpServer.start(fleet.remote().getParent())) {
+            Map<String, String> properties = fleet.agentProperties();
+            properties.put("gitops.repository.mirrors", mirror.url(Fleet.REPO).toString());
+            restartAgent(properties);
+            String next = fleet.pushChange("served by the mirror");
+            fleet.server().stop();
+
+            assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(next, "switch"));
+
+            dev.gitopsagent.testing.SampleFlake.changeMotd(fleet.work(), Fleet.HOST, "unsigned via mirror");
+            String unsigned = fleet.pushUnsigned("unsigned via the mirror");
+            ReconcileOutcome outcome = agent.reconcile();
+            assertThat(outcome).isInstanceOf(ReconcileOutcome.Refused.class);
+            assertThat(((ReconcileOutcome.Refused) outcome).reason()).contains(unsigned).contains("not signed");
+        }
+    }
+}
