@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.Map;
 
 import dev.gitopsagent.cli.Cli;
-import dev.gitopsagent.cli.Command;
 import dev.gitopsagent.demo.DemoSetup;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
@@ -20,8 +19,10 @@ public final class AgentMain {
     }
 
     public static void main(String... args) throws Exception {
-        if (Command.isCliInvocation(args)) {
+        if (args.length > 0 && !args[0].equals("demo")) {
             // Before Quarkus.run: the CLI must not start the agent's beans, bind its port or touch its state.
+            // Every other first word goes to the CLI too, so a mistyped command is a usage error rather than
+            // a second agent starting against the host's configuration.
             System.exit(Cli.main(args));
         }
         if (args.length > 0 && args[0].equals("demo")) {

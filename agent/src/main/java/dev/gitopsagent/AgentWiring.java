@@ -111,7 +111,9 @@ public class AgentWiring {
         if (!host.matches(HostName.PATTERN)) {
             throw new InvalidConfigException("gitops.host", "is not set and this machine's name '" + host + "' " + HostName.RULE);
         }
-        Reconciler.Target target = new Reconciler.Target(config.repository().branch(), host, config.deploy().action(),
+        Optional<String> testingBranch = config.testing().enabled()
+                ? Optional.of(config.testing().branch().orElse("testing-" + host)) : Optional.empty();
+        Reconciler.Target target = new Reconciler.Target(config.repository().branch(), testingBranch, host, config.deploy().action(),
                 config.trust().rootCommit(), config.deploy().historySize());
         List<Remote> remotes = remotes(config.repository());
         HealthGate health = HealthGate.from(config.health(), () -> reachAny(mirror, remotes, target.branch()),
@@ -166,7 +168,7 @@ public class AgentWiring {
         IOException last = null;
         for (Remote remote : remotes) {
             try {
-                mirror.remoteHead(remote, branch);
+                mirror.remoteHeads(remote, List.of(branch));
                 return;
             } catch (IOException e) {
                 last = e;

@@ -28,11 +28,6 @@ public enum Command {
         return Arrays.stream(values()).filter(c -> c.word.equals(word)).findFirst();
     }
 
-    /** Whether {@code args} asks for the CLI rather than for the agent itself (no arguments, {@code demo}). */
-    public static boolean isCliInvocation(String... args) {
-        return args.length > 0 && named(args[0]).isPresent();
-    }
-
     public String word() {
         return word;
     }

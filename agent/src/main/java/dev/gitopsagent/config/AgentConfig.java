@@ -23,6 +23,10 @@ import jakarta.validation.constraints.Pattern;
 @ConfigMapping(prefix = "gitops")
 public interface AgentConfig {
 
+    String GIT_URL = "^(https?://|ssh://|file://|/|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:).+";
+    String GIT_URL_RULE = "must be an https://, http://, ssh://, file:// URL, an absolute path or user@host:path";
+    String BRANCH_NAME = "^(?!.*\\.\\.)(?!/)(?!.*//)[A-Za-z0-9._/-]+(?<!/)(?<!\\.lock)$";
+
     Repository repository();
 
     /**
@@ -32,6 +36,8 @@ public interface AgentConfig {
     Optional<@Pattern(regexp = HostName.PATTERN, message = HostName.RULE) String> host();
 
     Poll poll();
+
+    Testing testing();
 
     /** Where the agent keeps its bare clone and its state file. */
     @WithDefault("/var/lib/gitops-agent")
@@ -51,16 +57,16 @@ public interface AgentConfig {
 
     interface Repository {
         /** https://, http://, ssh://, scp-like user@host:path, file:// or an absolute path. */
-        @Pattern(regexp = "^(https?://|ssh://|file://|/|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:).+",
-                message = "must be an https://, http://, ssh://, file:// URL, an absolute path or user@host:path")
+        @Pattern(regexp = GIT_URL,
+                message = GIT_URL_RULE)
         String url();
 
         /** Fallback remotes, tried in order when the ones before fail. Same checks apply to every remote. */
-        Optional<List<@Pattern(regexp = "^(https?://|ssh://|file://|/|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:).+",
-                message = "must be an https://, http://, ssh://, file:// URL, an absolute path or user@host:path") String>> mirrors();
+        Optional<List<@Pattern(regexp = GIT_URL,
+                message = GIT_URL_RULE) String>> mirrors();
 
         @WithDefault("main")
-        @Pattern(regexp = "^(?!.*\\.\\.)(?!/)(?!.*//)[A-Za-z0-9._/-]+(?<!/)(?<!\\.lock)$",
+        @Pattern(regexp = BRANCH_NAME,
                 message = "must be a plain branch name such as main")
         String branch();
 
@@ -80,6 +86,19 @@ public interface AgentConfig {
         /** Network timeout for one remote operation. */
         @WithDefault("60s")
         Duration timeout();
+    }
+
+    /**
+     * A per-host testing branch: while it sits on top of the main branch and verifies, it is
+     * activated with {@code nixos-rebuild test} (bootloader untouched, a reboot returns to main).
+     */
+    interface Testing {
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Defaults to {@code testing-<host>}. */
+        Optional<@Pattern(regexp = BRANCH_NAME,
+                message = "must be a plain branch name such as testing-web1") String> branch();
     }
 
     interface Poll {

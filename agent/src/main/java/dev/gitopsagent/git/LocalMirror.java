@@ -1,11 +1,21 @@
 package dev.gitopsagent.git;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 import org.eclipse.jgit.errors.TransportException;
@@ -14,11 +24,19 @@ import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.lib.StoredConfig;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.transport.CredentialItem;
+import org.eclipse.jgit.transport.CredentialsProvider;
 import org.eclipse.jgit.transport.FetchConnection;
 import org.eclipse.jgit.transport.FetchResult;
+import org.eclipse.jgit.transport.HttpTransport;
+import org.eclipse.jgit.transport.PacketLineIn;
+import org.eclipse.jgit.transport.PacketLineOut;
 import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.TagOpt;
 import org.eclipse.jgit.transport.Transport;
+import org.eclipse.jgit.transport.URIish;
+import org.eclipse.jgit.transport.UserAgent;
+import org.eclipse.jgit.transport.http.HttpConnection;
 import org.jboss.logging.Logger;
 
 /**
@@ -31,6 +49,8 @@ public final class LocalMirror implements AutoCloseable {
 
     private final Path directory;
     private final RemoteAccess access;
+    /** HTTP remotes that did not answer a direct ls-refs request; they get JGit's two-request probe. */
+    private final Set<String> noDirectLsRefs = ConcurrentHashMap.newKeySet();
     private Repository repository;
 
     private LocalMirror(Path directory, RemoteAccess access, Repository repository) {
@@ -53,34 +73,65 @@ public final class LocalMirror implements AutoCloseable {
     }
 
     /**
-     * Asks the remote for one branch only: protocol v2 with a ref-prefix, so a poll that finds
-     * nothing new costs one small round trip and transfers no objects.
+     * Asks the remote for these branches only: protocol v2 with one ref-prefix each, so a poll that
+     * finds nothing new costs one small round trip and transfers no objects. Branches the remote does
+     * not have are absent from the answer.
      */
-    public Optional<ObjectId> remoteHead(Remote remote, String branch) throws IOException {
-        String ref = "refs/heads/" + branch;
+    public Map<String, ObjectId> remoteHeads(Remote remote, List<String> branches) throws IOException {
+        List<String> refs = branches.stream().map(branch -> "refs/heads/" + branch).toList();
         try (Transport transport = Transport.open(repository, remote.uri())) {
             access.apply(transport);
-            try (FetchConnection connection = transport.openFetch(List.of(new RefSpec(ref)))) {
-                Ref head = connection.getRef(ref);
-                return Optional.ofNullable(head).map(Ref::getObjectId);
+            if (transport instanceof HttpTransport && !noDirectLsRefs.contains(remote.uri().toString())) {
+                Optional<Map<String, ObjectId>> heads = DirectLsRefs.query(remote.uri(), refs, transport.getCredentialsProvider(),
+                        transport.getTimeout());
+                if (heads.isPresent()) {
+                    return byBranch(branches, heads.get());
+                }
+                // Not understood (no protocol v2, a redirect, an auth challenge...): JGit's probe handles all of those.
+                LOG.debugf("%s did not answer a direct ls-refs request; probing through JGit from now on", remote);
+                noDirectLsRefs.add(remote.uri().toString());
+            }
+            try (FetchConnection connection = transport.openFetch(refs.stream().map(RefSpec::new).toList())) {
+                Map<String, ObjectId> advertised = new HashMap<>();
+                for (String ref : refs) {
+                    Ref head = connection.getRef(ref);
+                    if (head != null) {
+                        advertised.put(ref, head.getObjectId());
+                    }
+                }
+                return byBranch(branches, advertised);
             }
         }
     }
 
-    /** Fetches the branch into {@code refs/remotes/<remote>/<branch>} and returns where it points. */
-    public ObjectId fetch(Remote remote, String branch) throws IOException {
-        String tracking = trackingRef(remote, branch);
-        RefSpec spec = new RefSpec("+refs/heads/" + branch + ":" + tracking);
+    private static Map<String, ObjectId> byBranch(List<String> branches, Map<String, ObjectId> byRef) {
+        Map<String, ObjectId> heads = new HashMap<>();
+        for (String branch : branches) {
+            ObjectId id = byRef.get("refs/heads/" + branch);
+            if (id != null) {
+                heads.put(branch, id);
+            }
+        }
+        return heads;
+    }
+
+    /** Fetches the branches into {@code refs/remotes/<remote>/<branch>} and returns where each points. */
+    public Map<String, ObjectId> fetch(Remote remote, Collection<String> branches) throws IOException {
+        List<RefSpec> specs = branches.stream().map(branch -> new RefSpec("+refs/heads/" + branch + ":" + trackingRef(remote, branch))).toList();
         try (Transport transport = Transport.open(repository, remote.uri())) {
             access.apply(transport);
             transport.setTagOpt(TagOpt.NO_TAGS);
             transport.setRemoveDeletedRefs(false);
-            FetchResult result = transport.fetch(org.eclipse.jgit.lib.NullProgressMonitor.INSTANCE, List.of(spec));
-            Ref fetched = result.getAdvertisedRef("refs/heads/" + branch);
-            if (fetched == null) {
-                throw new TransportException(remote.uri(), "branch " + branch + " does not exist on the remote");
+            FetchResult result = transport.fetch(org.eclipse.jgit.lib.NullProgressMonitor.INSTANCE, specs);
+            Map<String, ObjectId> fetched = new HashMap<>();
+            for (String branch : branches) {
+                Ref ref = result.getAdvertisedRef("refs/heads/" + branch);
+                if (ref == null) {
+                    throw new TransportException(remote.uri(), "branch " + branch + " does not exist on the remote");
+                }
+                fetched.put(branch, ref.getObjectId());
             }
-            return fetched.getObjectId();
+            return fetched;
         }
     }
 
@@ -140,5 +191,92 @@ public final class LocalMirror implements AutoCloseable {
     @Override
     public void close() {
         repository.close();
+    }
+
+    /**
+     * A protocol v2 {@code ls-refs} sent straight to {@code <url>/git-upload-pack} as one stateless POST.
+     * JGit (like git itself) first GETs {@code info/refs} for the capability advertisement, which in v2
+     * carries no refs; skipping it halves the round trips, and server work, of every poll.
+     */
+    private static final class DirectLsRefs {
+
+        private DirectLsRefs() {
+        }
+
+        /** The ids of those refs that exist, or nothing when the server's answer is not a v2 ls-refs reply. */
+        static Optional<Map<String, ObjectId>> query(URIish uri, List<String> refs, CredentialsProvider credentials, int timeoutSeconds) {
+            try {
+                String base = uri.toString().replaceAll("/+$", "");
+                HttpConnection http = HttpTransport.getConnectionFactory().create(new URL(base + "/git-upload-pack"));
+                http.setRequestMethod("POST");
+                http.setInstanceFollowRedirects(false);
+                http.setUseCaches(false);
+                http.setConnectTimeout(timeoutSeconds * 1000);
+                http.setReadTimeout(timeoutSeconds * 1000);
+                http.setRequestProperty("Content-Type", "application/x-git-upload-pack-request");
+                http.setRequestProperty("Accept", "application/x-git-upload-pack-result");
+                http.setRequestProperty("Git-Protocol", "version=2");
+                http.setRequestProperty("User-Agent", UserAgent.get());
+                basicAuthorization(uri, credentials).ifPresent(value -> http.setRequestProperty("Authorization", value));
+                byte[] body = request(refs);
+                http.setDoOutput(true);
+                http.setFixedLengthStreamingMode(body.length);
+                try (OutputStream out = http.getOutputStream()) {
+                    out.write(body);
+                }
+                if (http.getResponseCode() != HttpConnection.HTTP_OK
+                        || !String.valueOf(http.getContentType()).startsWith("application/x-git-upload-pack-result")) {
+                    return Optional.empty();
+                }
+                try (InputStream in = http.getInputStream()) {
+                    return read(new PacketLineIn(in), refs);
+                }
+            } catch (IOException | RuntimeException e) {
+                return Optional.empty();
+            }
+        }
+
+        private static byte[] request(List<String> refs) throws IOException {
+            var buffer = new java.io.ByteArrayOutputStream();
+            PacketLineOut out = new PacketLineOut(buffer);
+            out.writeString("command=ls-refs\n");
+            out.writeString("agent=" + UserAgent.get() + "\n");
+            out.writeDelim();
+            for (String ref : refs) {
+                out.writeString("ref-prefix " + ref + "\n");
+            }
+            out.end();
+            return buffer.toByteArray();
+        }
+
+        private static Optional<Map<String, ObjectId>> read(PacketLineIn in, List<String> refs) throws IOException {
+            Map<String, ObjectId> heads = new HashMap<>();
+            for (String line = in.readString(); !PacketLineIn.isEnd(line); line = in.readString()) {
+                // "<oid> <refname>[ <attribute>...]"; anything else (ERR, a v0 advertisement) means no v2 here.
+                String[] fields = line.split(" ");
+                if (fields.length < 2 || !ObjectId.isId(fields[0])) {
+                    return Optional.empty();
+                }
+                // A ref-prefix also matches longer names (refs/heads/main-old); keep exact matches only.
+                if (refs.contains(fields[1])) {
+                    heads.put(fields[1], ObjectId.fromString(fields[0]));
+                }
+            }
+            return Optional.of(heads);
+        }
+
+        /** The configured token as Basic credentials, sent up front (JGit would send the same after a 401). */
+        private static Optional<String> basicAuthorization(URIish uri, CredentialsProvider credentials) {
+            if (credentials == null) {
+                return Optional.empty();
+            }
+            CredentialItem.Username user = new CredentialItem.Username();
+            CredentialItem.Password password = new CredentialItem.Password();
+            if (!credentials.supports(user, password) || !credentials.get(uri, user, password) || password.getValue() == null) {
+                return Optional.empty();
+            }
+            String pair = user.getValue() + ":" + new String(password.getValue());
+            return Optional.of("Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8)));
+        }
     }
 }

@@ -109,7 +109,9 @@ public final class OperatorActions {
                     if (running.isPresent()) {
                         next = next.withDeployed(running.get(), clock.instant(), null);
                     }
-                    return head == null ? next : next.withEvaluation(new Evaluation(head, Evaluation.Outcome.FAILED, reason, clock.instant()));
+                    // The heads seen now stay decided, so the next poll does not deploy again what was just rolled back.
+                    String observed = s.evaluation().map(Evaluation::observedHeads).orElse(null);
+                    return head == null ? next : next.withEvaluation(new Evaluation(head, Evaluation.Outcome.FAILED, reason, clock.instant(), observed));
                 });
                 metrics.suspended(true);
                 LOG.warn(reason);

@@ -5,8 +5,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.revwalk.RevCommit;
@@ -41,8 +44,21 @@ public final class Reconciler {
 
     private static final Logger LOG = Logger.getLogger(Reconciler.class);
 
-    /** The fixed parts of a reconcile: which branch, which host, how to activate. */
-    public record Target(String branch, String host, Action action, Optional<String> trustRoot, int historySize) {
+    /**
+     * The fixed parts of a reconcile: which branches, which host, how to activate.
+     *
+     * @param testingBranch a branch that, when it sits on top of {@code branch}, is deployed with {@code test}
+     */
+    public record Target(String branch, Optional<String> testingBranch, String host, Action action, Optional<String> trustRoot,
+            int historySize) {
+
+        List<String> branches() {
+            return testingBranch.map(testing -> List.of(branch, testing)).orElse(List.of(branch));
+        }
+    }
+
+    /** What one reconcile may deploy: a commit, from which branch, activated how. */
+    private record Candidate(String commit, String branch, Action action, boolean testing) {
     }
 
     private final Target target;
@@ -104,37 +120,39 @@ public final class Reconciler {
 
     private ReconcileOutcome reconcileOnce() throws IOException, InterruptedException {
         status.phase(Phase.FETCHING);
-        RemoteHead head = probe();
-        if (head == null) {
+        RemoteHeads heads = probe();
+        if (heads == null) {
             return new ReconcileOutcome.Errored(status.lastError().map(LiveStatus.Problem::reason).orElse("no remote answered"));
         }
-        String headId = head.id().name();
-        status.remoteHead(headId);
+        String mainHead = heads.ids().get(target.branch()).name();
+        String observed = heads.describe();
+        status.remoteHead(mainHead);
+        status.testingHead(target.testingBranch().map(heads.ids()::get).map(ObjectId::name).orElse(null));
         AgentState state = store.current();
         Optional<Evaluation> decided = state.evaluation();
-        if (decided.isPresent() && decided.get().isFinalFor(headId) && mirror.hasCommit(head.id())) {
-            return new ReconcileOutcome.Unchanged(headId);
+        if (decided.isPresent() && decided.get().isFinalFor(observed) && heads.ids().values().stream().allMatch(mirror::hasCommit)) {
+            return new ReconcileOutcome.Unchanged(mainHead);
         }
         if (state.isSuspended()) {
-            if (!state.suspension().liftedBy(headId)) {
-                LOG.infof("deployments are suspended (%s); not deploying %s", state.suspension().reason(), headId);
-                return new ReconcileOutcome.Suspended(headId);
+            if (!state.suspension().liftedBy(mainHead)) {
+                LOG.infof("deployments are suspended (%s); not deploying %s", state.suspension().reason(), mainHead);
+                return new ReconcileOutcome.Suspended(mainHead);
             }
-            LOG.infof("the branch moved to %s: resuming deployments", headId);
+            LOG.infof("the branch moved to %s: resuming deployments", mainHead);
             store.update(s -> s.withSuspension(null));
         }
-        ObjectId candidate = fetch(head.remote());
-        return decide(candidate.name());
+        Map<String, ObjectId> fetched = fetch(heads.remote(), heads.ids().keySet());
+        return decide(choose(fetched), observed);
     }
 
-    /** The remote head of the first remote that answers; failures are logged and the next remote is tried. */
-    private RemoteHead probe() {
+    /** The branch heads from the first remote that answers; failures are logged and the next remote is tried. */
+    private RemoteHeads probe() {
         List<String> failures = new ArrayList<>();
         for (Remote remote : remotes) {
             try {
-                Optional<ObjectId> id = mirror.remoteHead(remote, target.branch());
-                if (id.isPresent()) {
-                    return new RemoteHead(remote, id.get());
+                Map<String, ObjectId> ids = mirror.remoteHeads(remote, target.branches());
+                if (ids.containsKey(target.branch())) {
+                    return new RemoteHeads(remote, ids);
                 }
                 failures.add(remote + ": branch " + target.branch() + " does not exist");
             } catch (IOException | RuntimeException e) {
@@ -147,20 +165,46 @@ public final class Reconciler {
         return null;
     }
 
-    private record RemoteHead(Remote remote, ObjectId id) {
+    /** The branch heads one remote advertised; the main branch is always among them. */
+    private record RemoteHeads(Remote remote, Map<String, ObjectId> ids) {
+        String describe() {
+            StringBuilder text = new StringBuilder();
+            new TreeMap<>(ids).forEach((branch, id) -> text.append(text.length() == 0 ? "" : " ").append(branch).append('=').append(id.name()));
+            return text.toString();
+        }
     }
 
-    private ObjectId fetch(Remote remote) throws IOException {
+    private Map<String, ObjectId> fetch(Remote remote, Collection<String> branches) throws IOException {
         try {
-            return mirror.fetch(remote, target.branch());
+            return mirror.fetch(remote, branches);
         } catch (IOException e) {
             if (!isLocalCorruption(e)) {
                 throw new IOException("fetch from " + remote + " failed: " + e.getMessage(), e);
             }
             LOG.warnf("local clone is damaged (%s); re-cloning", e.getMessage());
             mirror.recreate();
-            return mirror.fetch(remote, target.branch());
+            return mirror.fetch(remote, branches);
         }
+    }
+
+    /**
+     * The testing branch wins while it sits on top of the main branch; once the main branch moves
+     * past it (or it is deleted), the main branch is deployed again.
+     */
+    private Candidate choose(Map<String, ObjectId> fetched) throws IOException {
+        ObjectId main = fetched.get(target.branch());
+        Optional<String> testingBranch = target.testingBranch().filter(fetched::containsKey);
+        if (testingBranch.isPresent()) {
+            ObjectId testing = fetched.get(testingBranch.get());
+            if (!testing.equals(main) && History.descendsFrom(mirror.repository(), testing, main)) {
+                Action action = target.action().runsAnything() ? Action.TEST : Action.DRY_RUN;
+                return new Candidate(testing.name(), testingBranch.get(), action, true);
+            }
+            if (!testing.equals(main)) {
+                LOG.infof("%s does not sit on top of %s; deploying %s", testingBranch.get(), target.branch(), target.branch());
+            }
+        }
+        return new Candidate(main.name(), target.branch(), target.action(), false);
     }
 
     private static boolean isLocalCorruption(IOException e) {
@@ -169,38 +213,48 @@ public final class Reconciler {
                 || e instanceof org.eclipse.jgit.errors.PackInvalidException;
     }
 
-    private ReconcileOutcome decide(String candidate) throws IOException, InterruptedException {
+    private ReconcileOutcome decide(Candidate candidate, String observed) throws IOException, InterruptedException {
+        String commit = candidate.commit();
+        AgentState state = store.current();
         Optional<String> baseline = baseline();
         if (baseline.isPresent()) {
             String base = baseline.get();
-            if (base.equals(candidate)) {
-                store.update(s -> s.withEvaluation(evaluation(candidate, Evaluation.Outcome.DEPLOYED, null)));
-                return new ReconcileOutcome.Unchanged(candidate);
+            if (base.equals(commit)) {
+                if (state.testingCommit() == null) {
+                    store.update(s -> s.withEvaluation(evaluation(commit, Evaluation.Outcome.DEPLOYED, null, observed)));
+                    return new ReconcileOutcome.Unchanged(commit);
+                }
+                LOG.infof("the testing branch no longer sits on top of %s: returning to %s", target.branch(), commit);
+                return deploy(candidate, state.deployedSignature(), observed);
             }
             if (!mirror.hasCommit(ObjectId.fromString(base))) {
-                return refuse(candidate, "not a descendant: the deployed commit " + base
-                        + " is not in the remote's history (force-push or rollback)");
+                return refuse(commit, "not a descendant: the deployed commit " + base
+                        + " is not in the remote's history (force-push or rollback)", observed);
             }
-            if (!History.descendsFrom(mirror.repository(), ObjectId.fromString(candidate), ObjectId.fromString(base))) {
-                return refuse(candidate, "not a descendant of the deployed commit " + base + ": force-push or rollback");
+            if (!History.descendsFrom(mirror.repository(), ObjectId.fromString(commit), ObjectId.fromString(base))) {
+                return refuse(commit, "not a descendant of the deployed commit " + base + ": force-push or rollback", observed);
             }
+        }
+        if (candidate.testing() && commit.equals(state.testingCommit())) {
+            store.update(s -> s.withEvaluation(evaluation(commit, Evaluation.Outcome.DEPLOYED, null, observed)));
+            return new ReconcileOutcome.Unchanged(commit);
         }
         status.phase(Phase.VERIFYING);
         List<RevCommit> path = History.firstParentPath(mirror.repository(), baseline.map(ObjectId::fromString),
-                ObjectId.fromString(candidate));
+                ObjectId.fromString(commit));
         Verdict.Trusted headVerdict = null;
-        for (RevCommit commit : path) {
-            Verdict verdict = verifier.verify(mirror.repository(), commit);
+        for (RevCommit onPath : path) {
+            Verdict verdict = verifier.verify(mirror.repository(), onPath);
             if (verdict instanceof Verdict.Refused refused) {
-                String reason = refused.commit().equals(candidate) ? refused.describe()
+                String reason = refused.commit().equals(commit) ? refused.describe()
                         : "commit " + refused.commit() + " on the path from the deployed commit is " + refused.describe();
-                return refuse(candidate, reason);
+                return refuse(commit, reason, observed);
             }
             headVerdict = (Verdict.Trusted) verdict;
         }
-        LOG.infof("verified %d commit(s) up to %s; it is signed by %s (%s key %s)", path.size(), candidate, headVerdict.signer(),
-                headVerdict.format(), headVerdict.key());
-        return deploy(candidate, SignatureRecord.of(headVerdict));
+        LOG.infof("verified %d commit(s) up to %s (%s); it is signed by %s (%s key %s)", path.size(), commit, candidate.branch(),
+                headVerdict.signer(), headVerdict.format(), headVerdict.key());
+        return deploy(candidate, SignatureRecord.of(headVerdict), observed);
     }
 
     /**
@@ -221,42 +275,45 @@ public final class Reconciler {
         return target.trustRoot();
     }
 
-    private ReconcileOutcome deploy(String commit, SignatureRecord signature) throws IOException, InterruptedException {
+    private ReconcileOutcome deploy(Candidate candidate, SignatureRecord signature, String observed)
+            throws IOException, InterruptedException {
+        String commit = candidate.commit();
         FlakeRef flake = new FlakeRef(mirror.directory(), commit, target.host());
-        Action action = target.action();
+        Action action = candidate.action();
         Instant started = clock.instant();
         if (!action.runsAnything()) {
-            LOG.infof("dry-run: would run: %s", String.join(" ", rebuild.buildCommand(flake)));
-            LOG.infof("dry-run: would run: %s", String.join(" ", rebuild.activateCommand(Action.SWITCH, flake)));
-            return succeeded(commit, action, signature, started, List.of(
+            List<String> wouldRun = List.of(
                     "would run: " + String.join(" ", rebuild.buildCommand(flake)),
-                    "would run: " + String.join(" ", rebuild.activateCommand(Action.SWITCH, flake))));
+                    "would run: " + String.join(" ", rebuild.activateCommand(candidate.testing() ? Action.TEST : Action.SWITCH, flake)));
+            wouldRun.forEach(line -> LOG.infof("dry-run: %s", line));
+            return succeeded(candidate, action, signature, started, wouldRun, observed);
         }
         store.update(s -> s.withAttempt(new Attempt(commit, action.toString(), started, signature)));
         status.phase(Phase.BUILDING);
         ProcessRunner.Result build = rebuild.build(flake);
         if (!build.succeeded()) {
-            return failed(commit, action, signature, started, "build " + build.describeFailure(), build.outputTail());
+            return failed(commit, action, signature, started, "build " + build.describeFailure(), build.outputTail(), observed);
         }
         status.phase(Phase.ACTIVATING);
         int generationBefore = generation();
-        Optional<String> previous = store.current().deployed();
+        // What to go back to if this breaks the host: for a test, whatever runs now; for a switch, the boot default.
+        Optional<String> previous = candidate.testing() ? store.current().running() : store.current().deployed();
         ProcessRunner.Result activation = rebuild.activate(action, flake);
         List<String> output = new ArrayList<>(build.outputTail());
         output.addAll(activation.outputTail());
         if (!activation.succeeded()) {
             String reason = action + " " + activation.describeFailure() + restore(action, generationBefore, previous);
-            return failed(commit, action, signature, started, reason, output);
+            return failed(commit, action, signature, started, reason, output, observed);
         }
         if (action != Action.BOOT && !health.isEmpty()) {
             status.phase(Phase.CHECKING_HEALTH);
             Optional<String> problem = health.verdict();
             if (problem.isPresent()) {
                 String reason = "health check failed after " + action + ": " + problem.get() + restore(action, generationBefore, previous);
-                return failed(commit, action, signature, started, reason, output);
+                return failed(commit, action, signature, started, reason, output, observed);
             }
         }
-        return succeeded(commit, action, signature, started, output);
+        return succeeded(candidate, action, signature, started, output, observed);
     }
 
     /**
@@ -293,41 +350,43 @@ public final class Reconciler {
         return system.currentGeneration().map(SystemProfile.Generation::number).orElse(0);
     }
 
-    private ReconcileOutcome succeeded(String commit, Action action, SignatureRecord signature, Instant started, List<String> output)
-            throws IOException {
+    private ReconcileOutcome succeeded(Candidate candidate, Action action, SignatureRecord signature, Instant started, List<String> output,
+            String observed) throws IOException {
+        String commit = candidate.commit();
         Instant finished = clock.instant();
         Integer generation = system.currentGeneration().map(SystemProfile.Generation::number).orElse(null);
         Deployment deployment = new Deployment(commit, action.toString(), Deployment.Result.SUCCEEDED, started, finished,
                 Duration.between(started, finished).toMillis(), null, signature, generation, output);
-        store.update(s -> s.withDeployed(commit, finished, signature)
-                .withEvaluation(evaluation(commit, Evaluation.Outcome.DEPLOYED, null))
+        store.update(s -> (candidate.testing() ? s.withTesting(commit) : s.withDeployed(commit, finished, signature))
+                .withEvaluation(evaluation(commit, Evaluation.Outcome.DEPLOYED, null, observed))
                 .withFinished(deployment, target.historySize()));
-        LOG.infof("deployed %s (%s)", commit, action);
+        LOG.infof("deployed %s from %s (%s)", commit, candidate.branch(), action);
         return new ReconcileOutcome.Deployed(commit, action.toString());
     }
 
     private ReconcileOutcome failed(String commit, Action action, SignatureRecord signature, Instant started, String reason,
-            List<String> output) throws IOException {
+            List<String> output, String observed) throws IOException {
         Instant finished = clock.instant();
         Deployment deployment = new Deployment(commit, action.toString(), Deployment.Result.FAILED, started, finished,
                 Duration.between(started, finished).toMillis(), reason, signature, null, output);
         String message = "deployment of " + commit + " failed: " + reason + "; it is not retried until the branch moves or a retry is requested";
-        store.update(s -> s.withEvaluation(evaluation(commit, Evaluation.Outcome.FAILED, message)).withFinished(deployment, target.historySize()));
+        store.update(s -> s.withEvaluation(evaluation(commit, Evaluation.Outcome.FAILED, message, observed))
+                .withFinished(deployment, target.historySize()));
         LOG.error(message);
         status.failed(message);
         return new ReconcileOutcome.Failed(commit, message);
     }
 
-    private ReconcileOutcome refuse(String commit, String reason) throws IOException {
+    private ReconcileOutcome refuse(String commit, String reason, String observed) throws IOException {
         String message = "refused " + commit + ": " + reason;
         LOG.error(message);
         status.failed(message);
-        store.update(s -> s.withEvaluation(evaluation(commit, Evaluation.Outcome.REFUSED, message)));
+        store.update(s -> s.withEvaluation(evaluation(commit, Evaluation.Outcome.REFUSED, message, observed)));
         return new ReconcileOutcome.Refused(commit, message);
     }
 
-    private Evaluation evaluation(String commit, Evaluation.Outcome outcome, String reason) {
-        return new Evaluation(commit, outcome, reason, clock.instant());
+    private Evaluation evaluation(String commit, Evaluation.Outcome outcome, String reason, String observed) {
+        return new Evaluation(commit, outcome, reason, clock.instant(), observed);
     }
 
     /**
@@ -350,8 +409,11 @@ public final class Reconciler {
         LOG.warnf("previous run was interrupted while deploying %s: %s", interrupted.commit(), reason);
         store.update(loaded -> {
             AgentState recovered = loaded.withFinished(deployment, target.historySize());
-            return activated ? recovered.withDeployed(interrupted.commit(), now, interrupted.signature())
-                    .withEvaluation(evaluation(interrupted.commit(), Evaluation.Outcome.DEPLOYED, null)) : recovered;
+            if (!activated) {
+                return recovered;
+            }
+            return interrupted.action().equals(Action.TEST.toString()) ? recovered.withTesting(interrupted.commit())
+                    : recovered.withDeployed(interrupted.commit(), now, interrupted.signature());
         });
     }
 }

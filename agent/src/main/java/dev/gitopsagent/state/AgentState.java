@@ -15,6 +15,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
  * @param deployedAt     when it was activated
  * @param deployedSignature who signed it
  * @param lastEvaluation the last remote head a decision was made about
+ * @param testingCommit  the commit of the testing branch activated with {@code test} on top of the deployed one, if any
  * @param attempt        the deployment in progress, if any
  * @param history        newest first, bounded
  * @param suspension     set while deployments are paused
@@ -24,11 +25,12 @@ public record AgentState(
         Instant deployedAt,
         SignatureRecord deployedSignature,
         Evaluation lastEvaluation,
+        String testingCommit,
         Attempt attempt,
         List<Deployment> history,
         Suspension suspension) {
 
-    public static final AgentState EMPTY = new AgentState(null, null, null, null, null, List.of(), null);
+    public static final AgentState EMPTY = new AgentState(null, null, null, null, null, null, List.of(), null);
 
     public AgentState {
         history = history == null ? List.of() : List.copyOf(history);
@@ -50,15 +52,15 @@ public record AgentState(
     }
 
     public AgentState withEvaluation(Evaluation evaluation) {
-        return new AgentState(deployedCommit, deployedAt, deployedSignature, evaluation, attempt, history, suspension);
+        return new AgentState(deployedCommit, deployedAt, deployedSignature, evaluation, testingCommit, attempt, history, suspension);
     }
 
     public AgentState withAttempt(Attempt next) {
-        return new AgentState(deployedCommit, deployedAt, deployedSignature, lastEvaluation, next, history, suspension);
+        return new AgentState(deployedCommit, deployedAt, deployedSignature, lastEvaluation, testingCommit, next, history, suspension);
     }
 
     public AgentState withSuspension(Suspension value) {
-        return new AgentState(deployedCommit, deployedAt, deployedSignature, lastEvaluation, attempt, history, value);
+        return new AgentState(deployedCommit, deployedAt, deployedSignature, lastEvaluation, testingCommit, attempt, history, value);
     }
 
     @JsonIgnore
@@ -71,8 +73,19 @@ public record AgentState(
         return withEvaluation(null);
     }
 
+    public AgentState withTesting(String commit) {
+        return new AgentState(deployedCommit, deployedAt, deployedSignature, lastEvaluation, commit, attempt, history, suspension);
+    }
+
+    /** The commit the host is running: the testing one while a test is active. */
+    @JsonIgnore
+    public Optional<String> running() {
+        return testingCommit != null ? Optional.of(testingCommit) : deployed();
+    }
+
+    /** A commit deployed from the main branch; it also ends any test. */
     public AgentState withDeployed(String commit, Instant at, SignatureRecord signature) {
-        return new AgentState(commit, at, signature, lastEvaluation, attempt, history, suspension);
+        return new AgentState(commit, at, signature, lastEvaluation, null, attempt, history, suspension);
     }
 
     /** Records a finished deployment, ends the attempt, and keeps at most {@code limit} entries. */
@@ -85,6 +98,6 @@ public record AgentState(
             }
             next.add(older);
         }
-        return new AgentState(deployedCommit, deployedAt, deployedSignature, lastEvaluation, null, next, suspension);
+        return new AgentState(deployedCommit, deployedAt, deployedSignature, lastEvaluation, testingCommit, null, next, suspension);
     }
 }

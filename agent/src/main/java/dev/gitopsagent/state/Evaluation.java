@@ -3,16 +3,17 @@ package dev.gitopsagent.state;
 import java.time.Instant;
 
 /**
- * The last remote head the agent made a decision about. A head that was refused or failed is not
- * tried again until the branch moves or an operator asks for a retry.
+ * The last decision the agent made, and about which remote heads ({@code observedHeads}, e.g.
+ * {@code main=<id> testing-web1=<id>}). While the heads stay the same nothing is fetched or tried
+ * again: a refused or failed commit waits for the branch to move or for an operator's retry.
  */
-public record Evaluation(String commit, Outcome outcome, String reason, Instant at) {
+public record Evaluation(String commit, Outcome outcome, String reason, Instant at, String observedHeads) {
 
     public enum Outcome {
         DEPLOYED, REFUSED, FAILED
     }
 
-    public boolean isFinalFor(String head) {
-        return commit.equals(head);
+    public boolean isFinalFor(String heads) {
+        return heads.equals(observedHeads);
     }
 }

@@ -21,6 +21,7 @@ public final class LiveStatus {
     private final Clock clock;
     private volatile Phase phase = Phase.IDLE;
     private volatile String remoteHead;
+    private volatile String testingHead;
     private volatile Poll lastPoll;
     private volatile Problem lastError;
     private volatile Instant nextPoll;
@@ -43,6 +44,14 @@ public final class LiveStatus {
 
     public Optional<String> remoteHead() {
         return Optional.ofNullable(remoteHead);
+    }
+
+    public void testingHead(String head) {
+        testingHead = head;
+    }
+
+    public Optional<String> testingHead() {
+        return Optional.ofNullable(testingHead);
     }
 
     public void polled(String result, String remote) {

@@ -14,6 +14,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import dev.gitopsagent.testing.FleetResource;
@@ -24,6 +25,7 @@ import io.restassured.http.ContentType;
 
 /** The agent's HTTP surface with real requests: status, metrics, health, control, webhooks. */
 @QuarkusTest
+@Tag("quarkus")
 @QuarkusTestResource(value = FleetResource.class, restrictToAnnotatedClass = true)
 class HttpApiTest {
 

@@ -1,0 +1,123 @@
+package dev.gitopsagent.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+class StatusFormatterTest {
+
+    private static final Instant NOW = Instant.parse("2025-03-01T12:00:00Z");
+    private static final String DEPLOYED = "1a2b3c4d5e6f7a8b9c0d1a2b3c4d5e6f7a8b9c0d";
+    private static final String HEAD = "9f8e7d6c5b4a39281706f5e4d3c2b1a098765432";
+
+    private final StatusFormatter formatter = new StatusFormatter(NOW);
+
+    @Test
+    void aHealthyAgentShowsWhatIsDeployedWhoSignedItAndWhenItPollsNext() throws Exception {
+        String text = formatter.format(json("""
+                {"agentVersion":"1.0","host":"web1","repository":"https://git.example/fleet.git","mirrors":[],
+                 "branch":"main","action":"switch","phase":"idle","suspended":false,
+                 "remoteHead":"%1$s","deployedCommit":"%1$s","deployedAt":"2025-03-01T11:57:00Z",
+                 "signature":{"format":"ssh","signer":"alice@example.test","key":"SHA256:abc"},
+                 "runningCommit":"%1$s","systemGeneration":{"number":42,"storePath":"/nix/store/x-nixos-system"},
+                 "lastPoll":{"at":"2025-03-01T11:59:56Z","result":"up to date"},
+                 "nextPoll":"2025-03-01T12:00:56Z",
+                 "lastDecision":{"commit":"%1$s","outcome":"DEPLOYED","reason":"signed by alice@example.test","at":"2025-03-01T11:56:30Z"},
+                 "lastDeployment":{"commit":"%1$s","action":"switch","result":"SUCCEEDED","startedAt":"2025-03-01T11:56:30Z",
+                   "finishedAt":"2025-03-01T11:57:00Z","durationMillis":30400,"generation":42,"outputTail":[]}}
+                """.formatted(DEPLOYED)));
+
+        assertThat(text).isEqualTo("""
+                host:          web1 (switch from branch main)
+                repository:    https://git.example/fleet.git
+                phase:         idle
+                deployments:   active
+                remote head:   1a2b3c4 (deployed)
+                deployed:      1a2b3c4 signed by alice@example.test (ssh), 3m ago
+                running:       1a2b3c4, system generation 42
+                last poll:     4s ago: up to date
+                last decision: deployed 1a2b3c4, 3m 30s ago: signed by alice@example.test
+                last deploy:   succeeded 1a2b3c4 in 30s (switch), 3m ago
+                last error:    none
+                next poll:     in 56s
+                """);
+    }
+
+    @Test
+    void aSuspendedAgentSaysWhyAndHowToResume() throws Exception {
+        String text = formatter.format(json("""
+                {"host":"web1","suspended":true,
+                 "suspension":{"reason":"rolled back by operator from generation 3 to 2","since":"2025-03-01T10:00:00Z"}}
+                """));
+
+        assertThat(text).contains("deployments:   SUSPENDED: rolled back by operator from generation 3 to 2 (since 2h ago);"
+                + " run 'gitops-agent resume' to resume");
+    }
+
+    @Test
+    void aSuspensionThatEndsWithTheNextCommitSaysSo() throws Exception {
+        String text = formatter.format(json("""
+                {"suspended":true,"suspension":{"reason":"r","since":"2025-03-01T11:59:00Z","untilHeadMovesFrom":"%s"}}
+                """.formatted(HEAD)));
+
+        assertThat(text).contains("resumes when the branch moves past 9f8e7d6");
+    }
+
+    @Test
+    void aRemoteHeadThatIsNotDeployedAndTheLastErrorWithItsAgeStandOut() throws Exception {
+        String text = formatter.format(json("""
+                {"remoteHead":"%s","deployedCommit":"%s","runningCommit":"%2$s","suspended":false,
+                 "lastDecision":{"commit":"%1$s","outcome":"REFUSED","reason":"not signed by a trusted key","at":"2025-03-01T11:00:00Z"},
+                 "lastError":{"reason":"not signed by a trusted key","since":"2025-03-01T11:00:00Z","lastSeen":"2025-03-01T11:59:30Z"}}
+                """.formatted(HEAD, DEPLOYED)));
+
+        assertThat(text)
+                .contains("remote head:   9f8e7d6 (not deployed)")
+                .contains("last decision: refused 9f8e7d6, 1h ago: not signed by a trusted key")
+                .contains("last error:    not signed by a trusted key (first 1h ago, last 30s ago)");
+    }
+
+    @Test
+    void aRunningSystemFromElsewhereIsPointedOut() throws Exception {
+        String text = formatter.format(json("""
+                {"deployedCommit":"%s","runningCommit":"%s","systemGeneration":{"number":7}}
+                """.formatted(DEPLOYED, HEAD)));
+
+        assertThat(text).contains("running:       9f8e7d6 (differs from the deployed commit), system generation 7");
+    }
+
+    @Test
+    void aFreshAgentShowsWhatItHasNotDoneYetInsteadOfNulls() throws Exception {
+        String text = formatter.format(json("""
+                {"host":"web1","branch":"main","action":"switch","phase":"fetching","suspended":false}
+                """));
+
+        assertThat(text)
+                .contains("remote head:   unknown (not fetched yet)")
+                .contains("deployed:      nothing yet")
+                .contains("last poll:     none yet")
+                .contains("last deploy:   none yet")
+                .contains("next poll:     not scheduled")
+                .doesNotContain("null");
+    }
+
+    @Test
+    void durationsKeepTwoUnitsAtMost() {
+        assertThat(StatusFormatter.duration(Duration.ofMillis(250))).isEqualTo("250ms");
+        assertThat(StatusFormatter.duration(Duration.ofMillis(2300))).isEqualTo("2.3s");
+        assertThat(StatusFormatter.duration(Duration.ofSeconds(45))).isEqualTo("45s");
+        assertThat(StatusFormatter.duration(Duration.ofSeconds(125))).isEqualTo("2m 5s");
+        assertThat(StatusFormatter.duration(Duration.ofMinutes(192).plusSeconds(40))).isEqualTo("3h 12m");
+        assertThat(StatusFormatter.duration(Duration.ofDays(9).plusHours(1))).isEqualTo("9d 1h");
+    }
+
+    private static JsonNode json(String text) throws Exception {
+        return new ObjectMapper().readTree(text);
+    }
+}

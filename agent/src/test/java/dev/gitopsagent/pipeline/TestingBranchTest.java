@@ -1,0 +1,108 @@
+package dev.gitopsagent.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.gitopsagent.TestAgent;
+import dev.gitopsagent.testing.Fleet;
+import dev.gitopsagent.testing.SampleFlake;
+import dev.gitopsagent.testing.TestKeys;
+
+/** {@code testing-<host>}: tried with {@code nixos-rebuild test} while it sits on top of main. */
+class TestingBranchTest {
+
+    private static final String TESTING = "testing-" + Fleet.HOST;
+
+    @TempDir
+    Path dir;
+
+    Fleet fleet;
+    TestAgent agent;
+    String main;
+
+    @BeforeEach
+    void deployMain() throws Exception {
+        fleet = Fleet.create(dir);
+        main = fleet.pushSigned(TestKeys.trustedSsh(), "first configuration");
+        agent = TestAgent.start(fleet.agentProperties());
+        assertThat(agent.reconcile()).isInstanceOf(ReconcileOutcome.Deployed.class);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        agent.close();
+        fleet.close();
+    }
+
+    private String pushToTesting(String motd, boolean signed) {
+        fleet.work().checkoutNewBranch(TESTING);
+        SampleFlake.changeMotd(fleet.work(), Fleet.HOST, motd);
+        String commit = signed ? fleet.work().commitSigned(TestKeys.trustedSsh(), motd) : fleet.work().commitUnsigned(motd);
+        fleet.work().pushTo(fleet.remote(), TESTING);
+        fleet.work().checkout("main");
+        return commit;
+    }
+
+    @Test
+    void testingBranchOnTopOfMainIsActivatedWithTestAndLeavesTheBootDefaultAlone() throws Exception {
+        String trial = pushToTesting("trying something", true);
+
+        assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(trial, "test"));
+
+        assertThat(fleet.host().runningRevision()).contains(trial);
+        assertThat(fleet.host().bootRevision()).contains(main);
+        assertThat(fleet.host().currentGeneration()).isEqualTo(1);
+        assertThat(agent.state().testingCommit()).isEqualTo(trial);
+        assertThat(agent.state().deployedCommit()).isEqualTo(main);
+        assertThat(agent.reconcile()).isInstanceOf(ReconcileOutcome.Unchanged.class);
+    }
+
+    @Test
+    void mainMovingPastTheTestingBranchWinsAgain() throws Exception {
+        pushToTesting("trying something", true);
+        agent.reconcile();
+        String next = fleet.pushChange("main moved on");
+
+        assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(next, "switch"));
+        assertThat(fleet.host().runningRevision()).contains(next);
+        assertThat(fleet.host().bootRevision()).contains(next);
+        assertThat(agent.state().testingCommit()).isNull();
+    }
+
+    @Test
+    void deletingTheTestingBranchReturnsTheHostToMain() throws Exception {
+        pushToTesting("trying something", true);
+        agent.reconcile();
+        fleet.work().git("push", fleet.remote().toString(), "--delete", TESTING);
+
+        assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(main, "switch"));
+        assertThat(fleet.host().runningRevision()).contains(main);
+        assertThat(agent.state().testingCommit()).isNull();
+    }
+
+    @Test
+    void unsignedCommitOnTheTestingBranchIsRefused() throws Exception {
+        String unsigned = pushToTesting("unsigned trial", false);
+
+        ReconcileOutcome outcome = agent.reconcile();
+
+        assertThat(outcome).isInstanceOf(ReconcileOutcome.Refused.class);
+        assertThat(((ReconcileOutcome.Refused) outcome).reason()).contains(unsigned).contains("not signed");
+        assertThat(fleet.host().runningRevision()).contains(main);
+    }
+
+    @Test
+    void testingBranchThatDoesNotSitOnTopOfMainIsIgnored() throws Exception {
+        pushToTesting("based on the old main", true);
+        String next = fleet.pushChange("main moved on first");
+
+        assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(next, "switch"));
+        assertThat(fleet.host().invocations()).noneMatch(line -> line.startsWith("nixos-rebuild test"));
+    }
+}
