@@ -1,0 +1,119 @@
+package dev.gitopsagent.bench;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import dev.gitopsagent.testing.AgentProcess;
+
+/**
+ * The packaged agent as a real process with chosen JVM options. {@link AgentProcess} fixes its JVM
+ * options and hides the pid; footprint figures need both.
+ */
+final class AgentJvm implements AutoCloseable {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final Process process;
+    private final Path log;
+    private final int port;
+    private final long launchedAt;
+
+    private AgentJvm(Process process, Path log, int port, long launchedAt) {
+        this.process = process;
+        this.log = log;
+        this.port = port;
+        this.launchedAt = launchedAt;
+    }
+
+    static AgentJvm launch(Path log, List<String> jvmOptions, Map<String, String> properties) throws IOException {
+        int port = freePort();
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.add("-Dgitops.http.port=" + port);
+        properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
+        command.add("-jar");
+        command.add(AgentProcess.jar().toString());
+        Files.createDirectories(log.getParent());
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        long launchedAt = System.nanoTime();
+        return new AgentJvm(builder.start(), log, port, launchedAt);
+    }
+
+    /** Waits until /q/health/ready answers 200 (after the first reconcile); returns the time since launch. */
+    Duration awaitReady(Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("agent exited with " + process.exitValue() + ":\n" + Files.readString(log));
+            }
+            try {
+                HttpResponse<Void> response = HTTP.send(HttpRequest.newBuilder(url("/q/health/ready")).timeout(Duration.ofSeconds(2)).build(),
+                        HttpResponse.BodyHandlers.discarding());
+                if (response.statusCode() == 200) {
+                    return Duration.ofNanos(System.nanoTime() - launchedAt);
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(5);
+        }
+        throw new IllegalStateException("agent not ready within " + timeout + ":\n" + Files.readString(log));
+    }
+
+    URI url(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
+        return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    String get(String path) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(url(path)).GET().build()).body();
+    }
+
+    /** Resident set size from /proc/<pid>/status, in bytes. */
+    long residentBytes() throws IOException {
+        return statusKilobytes("VmRSS:") * 1024;
+    }
+
+    /** Peak resident set size, in bytes. */
+    long peakResidentBytes() throws IOException {
+        return statusKilobytes("VmHWM:") * 1024;
+    }
+
+    private long statusKilobytes(String field) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
+            if (line.startsWith(field)) {
+                return Long.parseLong(line.substring(field.length()).trim().split("\\s+")[0]);
+            }
+        }
+        throw new IllegalStateException(field + " missing for pid " + process.pid());
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

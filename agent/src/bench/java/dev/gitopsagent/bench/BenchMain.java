@@ -1,0 +1,84 @@
+package dev.gitopsagent.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Runs every benchmark of issue 5 in one go and writes {@code results.md} and {@code results.json}.
+ * Started by {@code ./mvnw -B -Pbench -pl agent verify}; system properties choose the output folder
+ * ({@code bench.out}), the cache of generated repositories ({@code bench.cache}) and, for a partial
+ * run, {@code bench.only=poll,fetch,verify,latency,footprint}.
+ */
+public final class BenchMain {
+
+    private BenchMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path out = Path.of(System.getProperty("bench.out", "target/bench")).toAbsolutePath();
+        Path cache = Path.of(System.getProperty("bench.cache", "target/bench-cache")).toAbsolutePath();
+        Set<String> only = Arrays.stream(System.getProperty("bench.only", "poll,fetch,verify,latency,footprint").split(","))
+                .map(String::trim).collect(Collectors.toSet());
+        Path work = WorkDirs.fresh(out.resolve("work"));
+        Report report = new Report();
+        long started = System.nanoTime();
+
+        if (only.contains("poll")) {
+            attempt("poll", report, () -> new PollBenchmark(20, integer("bench.pollRuns", 100)).run(work.resolve("poll"), report));
+        }
+        if (only.contains("fetch")) {
+            attempt("fetch", report, () -> new IncrementalFetchBenchmark(integer("bench.largeCommits", 20_000), 3,
+                    integer("bench.fetchRuns", 15)).run(work.resolve("fetch"), cache, report));
+        }
+        if (only.contains("verify")) {
+            attempt("verify", report, () -> new VerificationBenchmark(integer("bench.signedCommits", 1000), 2,
+                    integer("bench.verifyRuns", 5)).run(work.resolve("verify"), cache, report));
+        }
+        if (only.contains("latency")) {
+            attempt("latency", report, () -> new ActivationLatencyBenchmark(integer("bench.webhookRuns", 8),
+                    integer("bench.fastPollRuns", 6), integer("bench.slowPollRuns", 2)).run(work.resolve("latency"), report));
+        }
+        if (only.contains("footprint")) {
+            attempt("footprint", report, () -> new FootprintBenchmark(100, 3, Duration.ofSeconds(5))
+                    .run(work.resolve("footprint"), List.of(JvmProfile.DEFAULTS, JvmProfile.RECOMMENDED), report));
+        }
+
+        report.note(String.format(java.util.Locale.ROOT, "Benchmark run took %.0f s.", (System.nanoTime() - started) / 1e9));
+        report.note("Bytes on the wire are HTTP request and response bodies as the git server saw them (headers not counted).");
+        report.note("git CPU is getrusage of git and its helpers (bash `times`); agent CPU is the calling thread's CPU time. "
+                + "The server's `git http-backend` CPU is counted for neither.");
+        String machine = Machine.describe();
+        report.write(out, machine);
+        System.out.println();
+        System.out.println(report.markdown(machine));
+        System.out.println("Written to " + out.resolve("results.md") + " and results.json");
+        // Agent threads of the in-process benchmarks are daemons, but JGit and HTTP clients may linger.
+        System.exit(0);
+    }
+
+    @FunctionalInterface
+    private interface Benchmark {
+        void run() throws Exception;
+    }
+
+    /** Runs one benchmark; a failure is reported in the results instead of losing the others. */
+    private static void attempt(String name, Report report, Benchmark benchmark) {
+        long started = System.nanoTime();
+        System.out.println("[bench] " + name + " ...");
+        try {
+            benchmark.run();
+        } catch (Exception | AssertionError e) {
+            e.printStackTrace();
+            report.note("**" + name + " failed**: " + e);
+        }
+        System.out.printf("[bench] %s done in %.1f s%n", name, (System.nanoTime() - started) / 1e9);
+    }
+
+    private static int integer(String property, int fallback) {
+        return Integer.parseInt(System.getProperty(property, String.valueOf(fallback)));
+    }
+}

@@ -1,0 +1,113 @@
+package dev.gitopsagent.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+
+import dev.gitopsagent.git.History;
+import dev.gitopsagent.verify.CommitVerifier;
+import dev.gitopsagent.verify.OpenPgpKeyring;
+import dev.gitopsagent.verify.TrustAnchors;
+import dev.gitopsagent.verify.Verdict;
+
+/**
+ * Verifying every commit on a first-parent path, as the reconciler does after a fetch: the agent's
+ * {@link CommitVerifier} against {@code git verify-commit}, once per commit in a shell loop and once
+ * with all commits as arguments (xargs).
+ */
+final class VerificationBenchmark {
+
+    private final int commits;
+    private final int warmup;
+    private final int runs;
+
+    VerificationBenchmark(int commits, int warmup, int runs) {
+        this.commits = commits;
+        this.warmup = warmup;
+        this.runs = runs;
+    }
+
+    void run(Path work, Path cache, Report report) throws Exception {
+        Path home = Files.createDirectories(work.resolve("git-home"));
+        Map<String, String> git = GitEnvironment.withHome(home);
+        SignedHistory openPgp = SignedHistory.openPgp(cache, commits, git);
+        SignedHistory ssh = SignedHistory.ssh(cache, commits, git);
+        double pgpRate = measure("OpenPGP", openPgp,
+                new TrustAnchors(OpenPgpKeyring.load(List.of(openPgp.openPgpKeys()), "gitops.trust.openpgp-keys"), Optional.empty()),
+                withGnupgHome(git, openPgp.gnupgHome()), "", work, report);
+        double sshRate = measure("SSH", ssh, new TrustAnchors(OpenPgpKeyring.empty(), Optional.of(ssh.allowedSigners())), git,
+                "-c gpg.ssh.allowedSignersFile=" + ShellTimer.quote(ssh.allowedSigners().toString()) + " ", work, report);
+        boolean met = pgpRate >= 2000 && sshRate >= 2000;
+        report.add(new TargetCheck("verification >= 2,000 commits/s",
+                String.format(Locale.ROOT, "OpenPGP %,.0f/s, SSH %,.0f/s", pgpRate, sshRate), met));
+    }
+
+    private static Map<String, String> withGnupgHome(Map<String, String> git, Path gnupgHome) {
+        Map<String, String> environment = new HashMap<>(git);
+        environment.put("GNUPGHOME", gnupgHome.toString());
+        return environment;
+    }
+
+    /** Returns the agent's median rate in commits per second. */
+    private double measure(String format, SignedHistory history, TrustAnchors anchors, Map<String, String> gitEnvironment, String gitOptions,
+            Path work, Report report) throws Exception {
+        int size = history.size();
+        String benchmark = String.format(Locale.ROOT, "verify %,d %s-signed commits", size, format);
+        CommitVerifier verifier = new CommitVerifier(anchors, Clock.systemUTC());
+        CostSeries agent = new CostSeries();
+        try (Repository repository = new FileRepositoryBuilder().setGitDir(history.repository().toFile()).setMustExist(true).build()) {
+            for (int i = 0; i < warmup + runs; i++) {
+                Cost cost = InProcess.measure(() -> verifyPath(repository, verifier, history, size));
+                if (i >= warmup) {
+                    agent.add(cost);
+                }
+            }
+        }
+        ShellTimer shell = new ShellTimer(gitEnvironment, work);
+        String list = ShellTimer.quote(history.commitList().toString());
+        CostSeries loop = new CostSeries();
+        loop.add(shell.time(history.repository(),
+                "rc=0; while read -r c; do git " + gitOptions + "verify-commit \"$c\" || rc=1; done < " + list + "; test $rc = 0"));
+        CostSeries batch = new CostSeries();
+        batch.add(shell.time(history.repository(), "xargs git " + gitOptions + "verify-commit < " + list));
+
+        double agentRate = size / (agent.wallMillis().median() / 1000);
+        double loopRate = size / (loop.wallMillis().median() / 1000);
+        double batchRate = size / (batch.wallMillis().median() / 1000);
+        report.add(Row.timing(benchmark, "agent (CommitVerifier over History.firstParentPath)", agent, false,
+                rate(agentRate) + "; p95 run " + rate(size / (agent.wallMillis().p95() / 1000))));
+        report.add(Row.timing(benchmark, "git verify-commit, one process per commit", loop, false, rate(loopRate)));
+        report.add(Row.timing(benchmark, "git verify-commit, all commits as arguments", batch, false, rate(batchRate)));
+        report.add(new Ratio(format + " verification rate: agent / git verify-commit loop", agentRate / loopRate, "commits per second"));
+        report.add(new Ratio(format + " verification rate: agent / git verify-commit batch", agentRate / batchRate, "commits per second"));
+        return agentRate;
+    }
+
+    private static void verifyPath(Repository repository, CommitVerifier verifier, SignedHistory history, int expected) throws Exception {
+        List<RevCommit> path = History.firstParentPath(repository, Optional.of(ObjectId.fromString(history.root())),
+                ObjectId.fromString(history.head()));
+        if (path.size() != expected) {
+            throw new IllegalStateException("path has " + path.size() + " commits, expected " + expected);
+        }
+        for (RevCommit commit : path) {
+            Verdict verdict = verifier.verify(repository, commit);
+            if (!(verdict instanceof Verdict.Trusted)) {
+                throw new IllegalStateException("not trusted: " + verdict);
+            }
+        }
+    }
+
+    private static String rate(double perSecond) {
+        return String.format(Locale.ROOT, "%,.0f commits/s", perSecond);
+    }
+}
