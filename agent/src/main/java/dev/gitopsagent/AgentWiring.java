@@ -6,7 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import org.jboss.logging.Logger;
+
 import dev.gitopsagent.config.AgentConfig;
+import dev.gitopsagent.config.ConfigFingerprint;
 import dev.gitopsagent.config.HostName;
 import dev.gitopsagent.config.InvalidConfigException;
 import dev.gitopsagent.config.SecretFiles;
@@ -30,6 +33,7 @@ import dev.gitopsagent.trigger.WebhookThrottle;
 import dev.gitopsagent.verify.CommitVerifier;
 import dev.gitopsagent.verify.TrustAnchors;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Quarkus;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -41,6 +45,11 @@ import jakarta.inject.Singleton;
  */
 @ApplicationScoped
 public class AgentWiring {
+
+    private static final Logger LOG = Logger.getLogger(AgentWiring.class);
+
+    /** EX_TEMPFAIL; the systemd unit restarts the agent on it ({@code RestartForceExitStatus=75}). */
+    static final int RESTART_EXIT_CODE = 75;
 
     @Produces
     @Singleton
@@ -155,8 +164,15 @@ public class AgentWiring {
     @Singleton
     ReconcileLoop reconcileLoop(AgentConfig config, Reconciler reconciler, LiveStatus status, AgentMetrics metrics, Clock clock) {
         var poll = config.poll();
+        ConfigFingerprint startedWith = ConfigFingerprint.of(config);
         return new ReconcileLoop(reconciler, status, metrics, new ReconcileLoop.Cadence(poll.interval(), poll.jitter(), poll.maxBackoff()),
-                clock);
+                clock, () -> {
+                    if (startedWith.changed()) {
+                        LOG.infof("the deployment changed the agent's own configuration or trust files; exiting with %d to be restarted with them",
+                                RESTART_EXIT_CODE);
+                        Quarkus.asyncExit(RESTART_EXIT_CODE);
+                    }
+                });
     }
 
     void closeLoop(@Disposes ReconcileLoop loop) throws InterruptedException {

@@ -31,11 +31,18 @@ public final class ReconcileLoop implements AutoCloseable {
     public record Cadence(Duration interval, Duration jitter, Duration maxBackoff) {
     }
 
+    /** What to do when a deployment changed the agent's own configuration. */
+    public interface ConfigReload {
+        /** Called after every successful deployment; restarts the agent if its configuration changed. */
+        void afterDeployment();
+    }
+
     private final Reconciler reconciler;
     private final LiveStatus status;
     private final AgentMetrics metrics;
     private final Cadence cadence;
     private final Clock clock;
+    private final ConfigReload reload;
     private final ExecutorService lane;
     private final AtomicBoolean queued = new AtomicBoolean();
     private volatile Instant nextPoll;
@@ -43,12 +50,14 @@ public final class ReconcileLoop implements AutoCloseable {
     private volatile ReconcileOutcome lastOutcome;
     private int consecutiveErrors;
 
-    public ReconcileLoop(Reconciler reconciler, LiveStatus status, AgentMetrics metrics, Cadence cadence, Clock clock) {
+    public ReconcileLoop(Reconciler reconciler, LiveStatus status, AgentMetrics metrics, Cadence cadence, Clock clock,
+            ConfigReload reload) {
         this.reconciler = reconciler;
         this.status = status;
         this.metrics = metrics;
         this.cadence = cadence;
         this.clock = clock;
+        this.reload = reload;
         this.lane = Executors.newSingleThreadExecutor(runnable -> {
             Thread thread = new Thread(runnable, "reconcile");
             thread.setDaemon(true);
@@ -84,6 +93,9 @@ public final class ReconcileLoop implements AutoCloseable {
         runningSince = null;
         lastOutcome = outcome;
         metrics.record(outcome, clock.instant().getEpochSecond());
+        if (outcome instanceof ReconcileOutcome.Deployed) {
+            reload.afterDeployment();
+        }
         consecutiveErrors = outcome instanceof ReconcileOutcome.Errored ? consecutiveErrors + 1 : 0;
         Instant next = clock.instant().plus(delayAfter(consecutiveErrors));
         if (!queued.get()) {
