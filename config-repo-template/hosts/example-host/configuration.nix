@@ -24,6 +24,11 @@
   services.gitops-agent = {
     deploy.action = "switch";
     poll.interval = "60s";
+    # Checked after every switch/test; failing past health.deadline (2m)
+    # switches back to the previous system and marks the commit failed.
+    # health.units = [ "nginx.service" ];
+    # health.httpProbes = [ "http://127.0.0.1/healthz" ];
+    # health.commands = [ "${pkgs.curl}/bin/curl -fsS http://127.0.0.1/ready" ];
   };
 
   # Example of an application secret (README: "Add a secret"). Uncomment after

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,9 +53,7 @@ class AgentCliIT {
     void startAgentAndDeployASignedCommit(@TempDir Path tempDir) throws IOException {
         dir = tempDir;
         fleet = Fleet.create(dir.resolve("fleet"));
-        tokenFile = dir.resolve("control-token");
-        Files.writeString(tokenFile, UUID.randomUUID() + "\n");
-        Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
+        tokenFile = fleet.writeSecret("control-token", UUID.randomUUID().toString());
         first = fleet.pushSigned(TestKeys.trustedSsh(), "web1: first");
         Map<String, String> properties = fleet.agentProperties();
         properties.put("gitops.control.token-file", tokenFile.toString());

@@ -37,6 +37,12 @@ final class AgentJvm implements AutoCloseable {
     }
 
     static AgentJvm launch(Path log, List<String> jvmOptions, Map<String, String> properties) throws IOException {
+        return launch(log, jvmOptions, Map.of(), properties);
+    }
+
+    /** As {@link #launch(Path, List, Map)}, with extra environment variables (e.g. MALLOC_ARENA_MAX). */
+    static AgentJvm launch(Path log, List<String> jvmOptions, Map<String, String> environment, Map<String, String> properties)
+            throws IOException {
         int port = freePort();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -47,6 +53,7 @@ final class AgentJvm implements AutoCloseable {
         command.add(AgentProcess.jar().toString());
         Files.createDirectories(log.getParent());
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(environment);
         long launchedAt = System.nanoTime();
         return new AgentJvm(builder.start(), log, port, launchedAt);
     }
@@ -82,6 +89,10 @@ final class AgentJvm implements AutoCloseable {
 
     String get(String path) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(url(path)).GET().build()).body();
+    }
+
+    long pid() {
+        return process.pid();
     }
 
     /** Resident set size from /proc/<pid>/status, in bytes. */

@@ -7,6 +7,8 @@ import java.util.Map;
 
 import dev.gitopsagent.testing.CommandLine;
 
+import dev.gitopsagent.FileTrees;
+
 /**
  * A fleet repository with a long history, made with {@code git fast-import} (seconds, not minutes)
  * and cached between runs: 50 hosts, each commit edits one host's configuration.
@@ -26,7 +28,7 @@ final class LargeRepo {
         if (Files.exists(complete)) {
             return repo;
         }
-        WorkDirs.deleteRecursively(repo);
+        FileTrees.deleteRecursively(repo);
         Files.createDirectories(cache);
         CommandLine.of("git", "init", "-q", "--bare", "-b", "main", repo.toString()).env(gitEnvironment).runChecked();
         StringBuilder stream = new StringBuilder(commits * 400);

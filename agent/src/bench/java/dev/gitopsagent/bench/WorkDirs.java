@@ -1,12 +1,11 @@
 package dev.gitopsagent.bench;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Comparator;
-import java.util.stream.Stream;
+
+import dev.gitopsagent.FileTrees;
 
 /** File chores of the benchmark: fresh working folders and secret files the agent accepts. */
 final class WorkDirs {
@@ -15,19 +14,8 @@ final class WorkDirs {
     }
 
     static Path fresh(Path directory) throws IOException {
-        deleteRecursively(directory);
+        FileTrees.deleteRecursively(directory);
         return Files.createDirectories(directory);
-    }
-
-    static void deleteRecursively(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** A file only its owner may read, as the agent requires for tokens and webhook secrets. */

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import dev.gitopsagent.FileTrees;
+
 /**
  * Demo mode: a signed sample fleet repository on this machine, so the whole loop (poll, verify,
  * "deploy") can be watched without NixOS. It plays the operator's side with the real git CLI and a
@@ -50,7 +52,8 @@ public final class DemoSetup {
         Path allowedSigners = root.resolve("keys/allowed_signers");
         Path ready = root.resolve(".ready");
         if (!Files.exists(ready)) {
-            deleteTree(root);
+            // A half-made demo (interrupted setup) is thrown away rather than patched up.
+            FileTrees.deleteRecursively(root);
             Files.createDirectories(key.getParent());
             run(root, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", SIGNER, "-f", key.toString());
             String publicKey = Files.readString(key.resolveSibling("signing-key.pub")).strip();
@@ -119,18 +122,6 @@ public final class DemoSetup {
             Files.createDirectories(destination.getParent());
             try (InputStream in = Files.newInputStream(file)) {
                 Files.copy(in, destination);
-            }
-        }
-    }
-
-    /** A half-made demo (interrupted setup) is thrown away rather than patched up. */
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path path : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
             }
         }
     }

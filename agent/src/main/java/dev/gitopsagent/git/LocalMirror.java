@@ -9,14 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 
 import org.eclipse.jgit.errors.TransportException;
 import org.eclipse.jgit.lib.ObjectId;
@@ -38,6 +36,8 @@ import org.eclipse.jgit.transport.URIish;
 import org.eclipse.jgit.transport.UserAgent;
 import org.eclipse.jgit.transport.http.HttpConnection;
 import org.jboss.logging.Logger;
+
+import dev.gitopsagent.FileTrees;
 
 /**
  * The agent's own bare clone under the state directory. Builds read from it by commit id
@@ -152,7 +152,7 @@ public final class LocalMirror implements AutoCloseable {
     public void recreate() throws IOException {
         LOG.warnf("re-creating the local clone at %s", directory);
         repository.close();
-        deleteRecursively(directory);
+        FileTrees.deleteRecursively(directory);
         repository = openOrCreate(directory);
     }
 
@@ -164,7 +164,7 @@ public final class LocalMirror implements AutoCloseable {
                 return existing;
             } catch (IOException | RuntimeException e) {
                 LOG.warnf("local clone at %s is unusable (%s); re-creating it", directory, e.getMessage());
-                deleteRecursively(directory);
+                FileTrees.deleteRecursively(directory);
             }
         }
         Files.createDirectories(directory.getParent());
@@ -175,17 +175,6 @@ public final class LocalMirror implements AutoCloseable {
         config.setBoolean("gc", null, "autoDetach", false);
         config.save();
         return created;
-    }
-
-    private static void deleteRecursively(Path directory) throws IOException {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(directory)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
     }
 
     @Override

@@ -52,7 +52,8 @@ public final class Reconciler {
     public record Target(String branch, Optional<String> testingBranch, String host, Action action, Optional<String> trustRoot,
             int historySize) {
 
-        List<String> branches() {
+        /** The branches one poll asks for: the main one, then the testing one. */
+        public List<String> branches() {
             return testingBranch.map(testing -> List.of(branch, testing)).orElse(List.of(branch));
         }
     }

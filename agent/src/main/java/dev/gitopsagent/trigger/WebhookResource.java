@@ -2,6 +2,7 @@ package dev.gitopsagent.trigger;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -11,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.gitopsagent.config.AgentConfig;
+import dev.gitopsagent.pipeline.Reconciler;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -31,14 +33,15 @@ public class WebhookResource {
     private final Optional<WebhookAuthenticator> authenticator;
     private final WebhookThrottle throttle;
     private final int maxBodyBytes;
-    private final String watchedRef;
+    private final List<String> watchedRefs;
     private final ObjectMapper json;
 
-    WebhookResource(Optional<WebhookAuthenticator> authenticator, WebhookThrottle throttle, AgentConfig config, ObjectMapper json) {
+    WebhookResource(Optional<WebhookAuthenticator> authenticator, WebhookThrottle throttle, AgentConfig config, Reconciler reconciler,
+            ObjectMapper json) {
         this.authenticator = authenticator;
         this.throttle = throttle;
         this.maxBodyBytes = config.webhook().maxBodyBytes();
-        this.watchedRef = "refs/heads/" + config.repository().branch();
+        this.watchedRefs = reconciler.target().branches().stream().map(branch -> "refs/heads/" + branch).toList();
         this.json = json;
     }
 
@@ -57,8 +60,8 @@ public class WebhookResource {
             return answer(Response.Status.UNAUTHORIZED, rejected.reason());
         }
         Optional<String> ref = pushedRef(payload);
-        if (ref.isPresent() && !ref.get().equals(watchedRef)) {
-            return answer(Response.Status.ACCEPTED, "ignored: push to " + ref.get() + ", watching " + watchedRef);
+        if (ref.isPresent() && !watchedRefs.contains(ref.get())) {
+            return answer(Response.Status.ACCEPTED, "ignored: push to " + ref.get() + ", watching " + String.join(", ", watchedRefs));
         }
         boolean now = throttle.request();
         return answer(Response.Status.ACCEPTED, now ? "reconcile requested" : "reconcile already requested");

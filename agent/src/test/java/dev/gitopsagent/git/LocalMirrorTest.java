@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.List;
 import java.util.List;
@@ -113,10 +112,7 @@ class LocalMirrorTest {
         return Remote.parse("origin", fleet.server().url(Fleet.REPO).toString(), "gitops.repository.url");
     }
 
-    private Path secret(String token) throws IOException {
-        Path file = root.resolve("token");
-        Files.writeString(file, token);
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        return file;
+    private Path secret(String token) {
+        return fleet.writeSecret("token", token);
     }
 }

@@ -116,6 +116,13 @@ class HttpApiTest {
     }
 
     @Test
+    void webhookForTheTestingBranchWakesThePoller() {
+        String body = "{\"ref\":\"refs/heads/testing-web1\"}";
+        given().header("X-Hub-Signature-256", "sha256=" + hmac(body)).body(body).post("/webhook").then().statusCode(202)
+                .body("message", org.hamcrest.Matchers.not(containsString("ignored")));
+    }
+
+    @Test
     void oversizedWebhookBodyIsRefused() {
         String body = "x".repeat(70_000);
         given().header("X-Hub-Signature-256", "sha256=" + hmac(body)).body(body).post("/webhook").then().statusCode(413);

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
@@ -34,20 +33,14 @@ public final class FleetResource implements QuarkusTestResourceLifecycleManager 
             Map<String, String> properties = fleet.agentProperties();
             properties.put("gitops.poll.interval", "60s");
             properties.put("gitops.poll.max-backoff", "60s");
-            properties.put("gitops.control.token-file", ownerOnly(root.resolve("control-token"), CONTROL_TOKEN).toString());
-            properties.put("gitops.webhook.secret-file", ownerOnly(root.resolve("webhook-secret"), WEBHOOK_SECRET).toString());
+            properties.put("gitops.control.token-file", fleet.writeSecret("control-token", CONTROL_TOKEN).toString());
+            properties.put("gitops.webhook.secret-file", fleet.writeSecret("webhook-secret", WEBHOOK_SECRET).toString());
             properties.put("gitops.webhook.min-interval", "0.2s");
             properties.put("gitops.webhook.max-body-bytes", "65536");
             return properties;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private static Path ownerOnly(Path file, String content) throws IOException {
-        Files.writeString(file, content + "\n");
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        return file;
     }
 
     @Override

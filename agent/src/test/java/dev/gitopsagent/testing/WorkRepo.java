@@ -5,10 +5,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
+
+import dev.gitopsagent.FileTrees;
 
 /**
  * A non-bare working clone driven by the real git CLI, used to author the commits the agent later fetches.
@@ -227,11 +227,8 @@ public final class WorkRepo implements AutoCloseable {
     }
 
     static void deleteRecursively(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        try {
+            FileTrees.deleteRecursively(root);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
