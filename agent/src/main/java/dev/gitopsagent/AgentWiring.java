@@ -153,7 +153,7 @@ public class AgentWiring {
     @Produces
     @Singleton
     WebhookThrottle webhookThrottle(AgentConfig config, ReconcileLoop loop, Clock clock) {
-        return new WebhookThrottle(loop, config.webhook().minInterval(), clock);
+        return new WebhookThrottle(() -> loop.wake("webhook"), config.webhook().minInterval(), clock);
     }
 
     void closeThrottle(@Disposes WebhookThrottle throttle) {

@@ -61,7 +61,7 @@ public final class HealthGate {
                         remote.reach();
                         return Optional.empty();
                     } catch (IOException e) {
-                        return Optional.of(e.getMessage());
+                        return Optional.of(describe(e));
                     }
                 }));
             }
@@ -119,7 +119,7 @@ public final class HealthGate {
         try {
             return check.problem();
         } catch (IOException e) {
-            return Optional.of(e.getMessage());
+            return Optional.of(describe(e));
         }
     }
 
@@ -163,6 +163,11 @@ public final class HealthGate {
             int code = client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
             return code >= 200 && code < 300 ? Optional.empty() : Optional.of("answered " + code);
         });
+    }
+
+    /** Some I/O failures (a refused connection, say) carry no message of their own. */
+    private static String describe(IOException e) {
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     private static String lastLines(ProcessRunner.Result result) {

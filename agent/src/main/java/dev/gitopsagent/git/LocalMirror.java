@@ -17,10 +17,13 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.eclipse.jgit.errors.TransportException;
+import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.lib.StoredConfig;
+import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.transport.CredentialItem;
 import org.eclipse.jgit.transport.CredentialsProvider;
@@ -33,6 +36,7 @@ import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.TagOpt;
 import org.eclipse.jgit.transport.Transport;
 import org.eclipse.jgit.transport.URIish;
+import org.eclipse.jgit.treewalk.TreeWalk;
 import org.eclipse.jgit.transport.UserAgent;
 import org.eclipse.jgit.transport.http.HttpConnection;
 import org.jboss.logging.Logger;
@@ -139,6 +143,27 @@ public final class LocalMirror implements AutoCloseable {
         return "refs/remotes/" + remote.name() + "/" + branch;
     }
 
+    /**
+     * Whether the commit and every object of its tree are present and readable. A build reads them
+     * all, so a clone damaged under the agent (disk fault, interrupted write) must be caught here and
+     * re-fetched, not reported as a failed build.
+     */
+    public boolean isComplete(ObjectId commit) {
+        try (RevWalk walk = new RevWalk(repository); TreeWalk tree = new TreeWalk(repository)) {
+            tree.addTree(walk.parseCommit(commit).getTree());
+            tree.setRecursive(true);
+            ObjectReader reader = tree.getObjectReader();
+            while (tree.next()) {
+                if (tree.getFileMode(0) != FileMode.GITLINK && !reader.has(tree.getObjectId(0))) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Whether the object is here and readable; a missing or broken object means the clone needs repair. */
     public boolean hasCommit(ObjectId id) {
         try {
@@ -160,7 +185,14 @@ public final class LocalMirror implements AutoCloseable {
         if (Files.isDirectory(directory)) {
             try {
                 Repository existing = new FileRepositoryBuilder().setGitDir(directory.toFile()).setMustExist(true).build();
-                existing.getRefDatabase().getRefs();
+                try (RevWalk walk = new RevWalk(existing)) {
+                    for (Ref ref : existing.getRefDatabase().getRefs()) {
+                        walk.parseCommit(ref.getObjectId());
+                    }
+                } catch (IOException | RuntimeException e) {
+                    existing.close();
+                    throw e;
+                }
                 return existing;
             } catch (IOException | RuntimeException e) {
                 LOG.warnf("local clone at %s is unusable (%s); re-creating it", directory, e.getMessage());

@@ -176,8 +176,9 @@ public final class Reconciler {
     }
 
     private Map<String, ObjectId> fetch(Remote remote, Collection<String> branches) throws IOException {
+        Map<String, ObjectId> fetched;
         try {
-            return mirror.fetch(remote, branches);
+            fetched = mirror.fetch(remote, branches);
         } catch (IOException e) {
             if (!isLocalCorruption(e)) {
                 throw new IOException("fetch from " + remote + " failed: " + e.getMessage(), e);
@@ -186,6 +187,12 @@ public final class Reconciler {
             mirror.recreate();
             return mirror.fetch(remote, branches);
         }
+        if (!fetched.values().stream().allMatch(mirror::isComplete)) {
+            LOG.warn("local clone is missing objects of the fetched commits; re-cloning");
+            mirror.recreate();
+            fetched = mirror.fetch(remote, branches);
+        }
+        return fetched;
     }
 
     /**

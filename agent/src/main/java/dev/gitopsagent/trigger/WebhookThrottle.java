@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class WebhookThrottle implements AutoCloseable {
 
-    private final ReconcileLoop loop;
+    private final Runnable wake;
     private final Duration minInterval;
     private final Clock clock;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -24,8 +24,9 @@ public final class WebhookThrottle implements AutoCloseable {
     private Instant lastWake = Instant.MIN;
     private boolean deferred;
 
-    public WebhookThrottle(ReconcileLoop loop, Duration minInterval, Clock clock) {
-        this.loop = loop;
+    /** {@code wake} asks for a reconcile, e.g. {@code () -> loop.wake("webhook")}. */
+    public WebhookThrottle(Runnable wake, Duration minInterval, Clock clock) {
+        this.wake = wake;
         this.minInterval = minInterval;
         this.clock = clock;
     }
@@ -36,7 +37,7 @@ public final class WebhookThrottle implements AutoCloseable {
         Instant allowed = lastWake.equals(Instant.MIN) ? now : lastWake.plus(minInterval);
         if (!now.isBefore(allowed)) {
             lastWake = now;
-            loop.wake("webhook");
+            wake.run();
             return true;
         }
         if (!deferred) {
@@ -49,7 +50,7 @@ public final class WebhookThrottle implements AutoCloseable {
     private synchronized void fireDeferred() {
         deferred = false;
         lastWake = clock.instant();
-        loop.wake("webhook (deferred)");
+        wake.run();
     }
 
     @Override

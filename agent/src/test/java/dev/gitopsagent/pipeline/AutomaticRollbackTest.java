@@ -101,6 +101,28 @@ class AutomaticRollbackTest {
     }
 
     @Test
+    void httpProbeThatDoesNotAnswerAfterTheSwitchRollsItBack() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        Map<String, String> properties = fleet.agentProperties();
+        agent = TestAgent.start(properties);
+        agent.reconcile();
+        agent.close();
+        properties.put("gitops.health.http-probes", "http://127.0.0.1:" + closedPort + "/healthz");
+        agent = TestAgent.start(properties);
+        String bad = fleet.pushChange("the web service no longer starts");
+
+        ReconcileOutcome outcome = agent.reconcile();
+
+        assertThat(((ReconcileOutcome.Failed) outcome).reason()).contains(bad)
+                .contains("http http://127.0.0.1:" + closedPort + "/healthz")
+                .contains("switched back to " + good);
+        assertThat(fleet.host().runningRevision()).contains(good);
+    }
+
+    @Test
     void activationThatFailsHalfwayIsRolledBack() throws Exception {
         startWithHealthCommand("true");
         SampleFlake.failActivation(fleet.work(), Fleet.HOST);
