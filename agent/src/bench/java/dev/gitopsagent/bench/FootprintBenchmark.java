@@ -56,7 +56,7 @@ final class FootprintBenchmark {
             long peak;
             double heapUsed;
             double heapCommitted;
-            try (AgentJvm agent = AgentJvm.launch(dir.resolve("agent-0.log"), profile.options(), properties)) {
+            try (AgentJvm agent = AgentJvm.launch(dir.resolve("agent-0.log"), profile.options(), profile.environment(), properties)) {
                 firstStart = agent.awaitReady(Duration.ofSeconds(120));
                 for (int i = 0; i < polls; i++) {
                     pollOnce(agent);
@@ -70,7 +70,7 @@ final class FootprintBenchmark {
             }
             List<Double> restartMillis = new ArrayList<>();
             for (int i = 1; i <= restarts; i++) {
-                try (AgentJvm agent = AgentJvm.launch(dir.resolve("agent-" + i + ".log"), profile.options(), properties)) {
+                try (AgentJvm agent = AgentJvm.launch(dir.resolve("agent-" + i + ".log"), profile.options(), profile.environment(), properties)) {
                     restartMillis.add(agent.awaitReady(Duration.ofSeconds(120)).toNanos() / 1e6);
                 }
             }

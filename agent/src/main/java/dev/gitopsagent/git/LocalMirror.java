@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.eclipse.jgit.errors.TransportException;
 import org.eclipse.jgit.lib.FileMode;
+import org.eclipse.jgit.lib.NullProgressMonitor;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.Ref;
@@ -126,7 +127,7 @@ public final class LocalMirror implements AutoCloseable {
             access.apply(transport);
             transport.setTagOpt(TagOpt.NO_TAGS);
             transport.setRemoveDeletedRefs(false);
-            FetchResult result = transport.fetch(org.eclipse.jgit.lib.NullProgressMonitor.INSTANCE, specs);
+            FetchResult result = transport.fetch(NullProgressMonitor.INSTANCE, specs);
             Map<String, ObjectId> fetched = new HashMap<>();
             for (String branch : branches) {
                 Ref ref = result.getAdvertisedRef("refs/heads/" + branch);

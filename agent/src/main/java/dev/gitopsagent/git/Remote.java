@@ -4,6 +4,8 @@ import java.net.URISyntaxException;
 
 import org.eclipse.jgit.transport.URIish;
 
+import dev.gitopsagent.config.InvalidConfigException;
+
 /** One place the config repository can be fetched from. Remotes are tried in configuration order. */
 public record Remote(String name, URIish uri) {
 
@@ -11,7 +13,7 @@ public record Remote(String name, URIish uri) {
         try {
             return new Remote(name, new URIish(url));
         } catch (URISyntaxException e) {
-            throw new dev.gitopsagent.config.InvalidConfigException(configKey, "is not a Git URL: " + e.getMessage());
+            throw new InvalidConfigException(configKey, "is not a Git URL: " + e.getMessage());
         }
     }
 

@@ -10,7 +10,9 @@ import dev.gitopsagent.deploy.NixosRebuild;
 import dev.gitopsagent.deploy.ProcessRunner;
 import dev.gitopsagent.deploy.SystemProfile;
 import dev.gitopsagent.state.AgentState;
+import dev.gitopsagent.state.Deployment;
 import dev.gitopsagent.state.Evaluation;
+import dev.gitopsagent.state.SignatureRecord;
 import dev.gitopsagent.state.StateStore;
 import dev.gitopsagent.state.Suspension;
 import dev.gitopsagent.status.AgentMetrics;
@@ -107,7 +109,7 @@ public final class OperatorActions {
                             after == AfterRollback.RESUME_ON_NEW_COMMIT ? head : null));
                     Optional<String> running = system.runningCommit();
                     if (running.isPresent()) {
-                        next = next.withDeployed(running.get(), clock.instant(), null);
+                        next = next.withDeployed(running.get(), clock.instant(), signatureOf(s, running.get()));
                     }
                     // The heads seen now stay decided, so the next poll does not deploy again what was just rolled back.
                     String observed = s.evaluation().map(Evaluation::observedHeads).orElse(null);
@@ -122,6 +124,15 @@ public final class OperatorActions {
                 status.phase(Phase.IDLE);
             }
         });
+    }
+
+    /** Who signed a commit deployed before, from the history; null when it has aged out. */
+    private static SignatureRecord signatureOf(AgentState state, String commit) {
+        return state.history().stream()
+                .filter(deployment -> deployment.commit().equals(commit) && deployment.result() == Deployment.Result.SUCCEEDED)
+                .map(Deployment::signature)
+                .findFirst()
+                .orElse(null);
     }
 
     private static String lastLine(ProcessRunner.Result result) {

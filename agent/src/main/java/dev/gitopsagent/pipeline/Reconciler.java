@@ -72,6 +72,8 @@ public final class Reconciler {
     private final StateStore store;
     private final LiveStatus status;
     private final Clock clock;
+    /** The remote that answered the last probe, for status. */
+    private volatile Remote answering;
 
     public Reconciler(Target target, List<Remote> remotes, LocalMirror mirror, CommitVerifier verifier, NixosRebuild rebuild,
             HealthGate health, SystemProfile system, StateStore store, LiveStatus status, Clock clock) throws IOException {
@@ -103,13 +105,13 @@ public final class Reconciler {
     public synchronized ReconcileOutcome reconcile() {
         try {
             ReconcileOutcome outcome = reconcileOnce();
-            status.polled(outcome.label(), null);
+            status.polled(outcome.label(), answering == null ? null : answering.toString());
             return outcome;
         } catch (IOException | RuntimeException e) {
             String reason = e.getMessage() == null ? e.toString() : e.getMessage();
             LOG.errorf("reconcile failed: %s", reason);
             status.failed(reason);
-            status.polled("error", null);
+            status.polled("error", answering == null ? null : answering.toString());
             return new ReconcileOutcome.Errored(reason);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -153,6 +155,7 @@ public final class Reconciler {
             try {
                 Map<String, ObjectId> ids = mirror.remoteHeads(remote, target.branches());
                 if (ids.containsKey(target.branch())) {
+                    answering = remote;
                     return new RemoteHeads(remote, ids);
                 }
                 failures.add(remote + ": branch " + target.branch() + " does not exist");
@@ -160,6 +163,7 @@ public final class Reconciler {
                 failures.add(remote + ": " + e.getMessage());
             }
         }
+        answering = null;
         String reason = "cannot read branch " + target.branch() + " from any remote: " + String.join("; ", failures);
         LOG.warn(reason);
         status.failed(reason);

@@ -71,6 +71,8 @@ class OperatorControlTest {
         assertThat(result.message()).contains("from generation 2 to 1");
         assertThat(fleet.host().invocations()).contains("nixos-rebuild switch --rollback");
         assertThat(fleet.host().runningRevision()).contains(first);
+        assertThat(agent.state().deployedCommit()).isEqualTo(first);
+        assertThat(agent.state().deployedSignature().signer()).isEqualTo("alice@example.test");
         assertThat(agent.state().isSuspended()).isTrue();
         String third = fleet.pushChange("third");
         assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Suspended(third));
@@ -101,6 +103,7 @@ class OperatorControlTest {
             fleet.server().stop();
 
             assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(next, "switch"));
+            assertThat(agent.status().lastPoll()).hasValueSatisfying(poll -> assertThat(poll.remote()).isEqualTo(mirror.url(Fleet.REPO).toString()));
 
             dev.gitopsagent.testing.SampleFlake.changeMotd(fleet.work(), Fleet.HOST, "unsigned via mirror");
             String unsigned = fleet.pushUnsigned("unsigned via the mirror");
