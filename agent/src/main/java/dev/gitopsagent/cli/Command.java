@@ -5,20 +5,18 @@ import java.util.Optional;
 
 /** The CLI's commands; all but {@code status} and {@code help} change what the agent does and need the token. */
 public enum Command {
-    STATUS("status", false),
-    TRIGGER("trigger", true),
-    SUSPEND("suspend", true),
-    RESUME("resume", true),
-    RETRY("retry", true),
-    ROLLBACK("rollback", true),
-    HELP("help", false);
+    STATUS("status"),
+    TRIGGER("trigger"),
+    SUSPEND("suspend"),
+    RESUME("resume"),
+    RETRY("retry"),
+    ROLLBACK("rollback"),
+    HELP("help");
 
     private final String word;
-    private final boolean control;
 
-    Command(String word, boolean control) {
+    Command(String word) {
         this.word = word;
-        this.control = control;
     }
 
     public static Optional<Command> named(String word) {
@@ -30,9 +28,5 @@ public enum Command {
 
     public String word() {
         return word;
-    }
-
-    public boolean isControl() {
-        return control;
     }
 }

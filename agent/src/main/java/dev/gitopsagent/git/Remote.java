@@ -17,11 +17,6 @@ public record Remote(String name, URIish uri) {
         }
     }
 
-    public boolean isSsh() {
-        String scheme = uri.getScheme();
-        return "ssh".equals(scheme) || (scheme == null && uri.getHost() != null);
-    }
-
     /** The URL without credentials, safe to log and to show in status. */
     @Override
     public String toString() {
