@@ -127,6 +127,8 @@ public final class LocalMirror implements AutoCloseable {
             access.apply(transport);
             transport.setTagOpt(TagOpt.NO_TAGS);
             transport.setRemoveDeletedRefs(false);
+            // The remote is not trusted: malformed objects (bad headers, odd tree entries) are refused before they land.
+            transport.setCheckFetchedObjects(true);
             FetchResult result = transport.fetch(NullProgressMonitor.INSTANCE, specs);
             Map<String, ObjectId> fetched = new HashMap<>();
             for (String branch : branches) {

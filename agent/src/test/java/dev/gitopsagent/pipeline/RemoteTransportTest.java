@@ -76,6 +76,26 @@ class RemoteTransportTest {
     }
 
     @Test
+    void refusesMalformedObjectsServedByTheRemote() throws Exception {
+        String first = fleet.pushSigned(TestKeys.trustedSsh(), "first configuration");
+        agent = TestAgent.start(fleet.agentProperties());
+        agent.reconcile();
+        String tree = fleet.work().git("rev-parse", "HEAD^{tree}").strip();
+        Path malformed = Files.writeString(dir.resolve("malformed"),
+                "tree " + tree + "\nparent " + first + "\nauthor no email here 1700000000 +0000\n"
+                        + "committer Mallory <m@example.test> 1700000000 +0000\n\nmalformed\n");
+        String bad = fleet.work().git("--git-dir", fleet.remote().toString(), "hash-object", "-t", "commit", "-w", "--literally",
+                malformed.toString()).strip();
+        fleet.work().git("--git-dir", fleet.remote().toString(), "update-ref", "refs/heads/main", bad);
+
+        ReconcileOutcome outcome = agent.reconcile();
+
+        assertThat(outcome).isInstanceOf(ReconcileOutcome.Errored.class);
+        assertThat(((ReconcileOutcome.Errored) outcome).reason()).contains("fetch from").contains(bad.substring(0, 7));
+        assertThat(fleet.host().runningRevision()).contains(first);
+    }
+
+    @Test
     void recreatesADamagedLocalCloneAndCarriesOn() throws Exception {
         String first = fleet.pushSigned(TestKeys.trustedSsh(), "first configuration");
         agent = TestAgent.start(fleet.agentProperties());
