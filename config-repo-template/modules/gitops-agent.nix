@@ -86,6 +86,7 @@ let
     "gitops.trust.openpgp-keys" = renderList openpgpEtcPaths;
     "gitops.trust.allowed-signers" = if cfg.trust.allowedSigners == null then null else "/etc/gitops-agent/trust/allowed_signers";
     "gitops.trust.root-commit" = cfg.trust.rootCommit;
+    "gitops.trust.max-commit-age" = cfg.trust.maxCommitAge;
     "gitops.deploy.command" = cfg.deploy.command;
     "gitops.deploy.action" = cfg.deploy.action;
     "gitops.deploy.timeout" = cfg.deploy.timeout;
@@ -248,6 +249,19 @@ in
         description = ''
           First trusted commit (full SHA-1). Candidates must descend from it, so
           history rewritten before it, or a forged unrelated history, is refused.
+        '';
+      };
+
+      maxCommitAge = mkOption {
+        type = types.nullOr duration;
+        default = null;
+        example = "14d";
+        description = ''
+          Raise an alarm (status `stale`, metric `gitops_remote_head_stale`) when
+          the branch head was committed longer ago than this: a forge that keeps
+          serving an old, validly signed head cannot hide it, because the commit
+          date is signed. Pair it with a regular signed commit, e.g. a daily one
+          from CI.
         '';
       };
     };

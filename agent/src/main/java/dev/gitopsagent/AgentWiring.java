@@ -26,6 +26,7 @@ import dev.gitopsagent.pipeline.OperatorActions;
 import dev.gitopsagent.pipeline.Reconciler;
 import dev.gitopsagent.state.StateStore;
 import dev.gitopsagent.status.AgentMetrics;
+import dev.gitopsagent.status.Freshness;
 import dev.gitopsagent.status.LiveStatus;
 import dev.gitopsagent.trigger.ReconcileLoop;
 import dev.gitopsagent.trigger.WebhookAuthenticator;
@@ -34,6 +35,7 @@ import dev.gitopsagent.verify.CommitVerifier;
 import dev.gitopsagent.verify.TrustAnchors;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -67,6 +69,16 @@ public class AgentWiring {
     @Singleton
     AgentMetrics metrics(MeterRegistry registry) {
         return new AgentMetrics(registry);
+    }
+
+    /** Created at startup so its metrics exist before anyone asks for the status. */
+    @Produces
+    @Singleton
+    @Startup
+    Freshness freshness(AgentConfig config, LiveStatus status, AgentMetrics metrics, Clock clock) {
+        Freshness freshness = new Freshness(status, config.trust().maxCommitAge(), clock);
+        metrics.watch(freshness);
+        return freshness;
     }
 
     @Produces

@@ -126,6 +126,13 @@ public interface AgentConfig {
          * and every commit after it is verified.
          */
         Optional<@Pattern(regexp = "^[0-9a-f]{40}$", message = "must be a full 40-character commit id") String> rootCommit();
+
+        /**
+         * Alarm (status and metric) when the branch head was committed longer ago than this: a forge
+         * that keeps serving an old, validly signed head (a freeze) cannot hide it, because the commit
+         * date is part of what is signed. Needs a regular signed commit, e.g. a daily one from CI.
+         */
+        Optional<Duration> maxCommitAge();
     }
 
     interface Deploy {

@@ -7,6 +7,7 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.HashMap;
@@ -164,6 +165,15 @@ public final class LocalMirror implements AutoCloseable {
             return true;
         } catch (IOException | RuntimeException e) {
             return false;
+        }
+    }
+
+    /** When the commit was committed, as the (signed) commit itself says. */
+    public Optional<Instant> commitTime(ObjectId commit) {
+        try (RevWalk walk = new RevWalk(repository)) {
+            return Optional.of(walk.parseCommit(commit).getCommitterIdent().getWhenAsInstant());
+        } catch (IOException e) {
+            return Optional.empty();
         }
     }
 

@@ -134,6 +134,7 @@ public final class Reconciler {
         AgentState state = store.current();
         Optional<Evaluation> decided = state.evaluation();
         if (decided.isPresent() && decided.get().isFinalFor(observed) && heads.ids().values().stream().allMatch(mirror::hasCommit)) {
+            status.remoteHeadCommittedAt(mirror.commitTime(heads.ids().get(target.branch())).orElse(null));
             return new ReconcileOutcome.Unchanged(mainHead);
         }
         if (state.isSuspended()) {
@@ -145,6 +146,7 @@ public final class Reconciler {
             store.update(s -> s.withSuspension(null));
         }
         Map<String, ObjectId> fetched = fetch(heads.remote(), heads.ids().keySet());
+        status.remoteHeadCommittedAt(mirror.commitTime(fetched.get(target.branch())).orElse(null));
         return decide(choose(fetched), observed);
     }
 

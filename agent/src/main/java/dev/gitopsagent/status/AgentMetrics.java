@@ -4,6 +4,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import dev.gitopsagent.pipeline.ReconcileOutcome;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
@@ -19,33 +20,50 @@ public final class AgentMetrics {
 
     public AgentMetrics(MeterRegistry registry) {
         this.registry = registry;
-        registry.gauge("gitops_last_successful_deployment_timestamp_seconds", lastSuccessSeconds);
-        registry.gauge("gitops_consecutive_failed_polls", consecutiveFailures);
-        registry.gauge("gitops_suspended", suspended);
+        Gauge.builder("gitops_last_successful_deployment_timestamp_seconds", lastSuccessSeconds, AtomicLong::get)
+                .description("When the last deployment succeeded (Unix time); 0 before the first").register(registry);
+        Gauge.builder("gitops_consecutive_failed_polls", consecutiveFailures, AtomicLong::get)
+                .description("Polls in a row that reached no remote or could not finish").register(registry);
+        Gauge.builder("gitops_suspended", suspended, AtomicLong::get)
+                .description("1 while deployments are suspended").register(registry);
     }
 
     public void record(ReconcileOutcome outcome, long epochSecond) {
-        counter("gitops_polls_total", "result", outcome instanceof ReconcileOutcome.Errored ? "error" : "ok").increment();
+        polls(outcome instanceof ReconcileOutcome.Errored ? "error" : "ok").increment();
         if (outcome instanceof ReconcileOutcome.Errored) {
             consecutiveFailures.incrementAndGet();
             return;
         }
         consecutiveFailures.set(0);
         if (outcome instanceof ReconcileOutcome.Deployed) {
-            counter("gitops_deployments_total", "result", "succeeded").increment();
+            deployments("succeeded").increment();
             lastSuccessSeconds.set(epochSecond);
         } else if (outcome instanceof ReconcileOutcome.Failed) {
-            counter("gitops_deployments_total", "result", "failed").increment();
+            deployments("failed").increment();
         } else if (outcome instanceof ReconcileOutcome.Refused) {
-            counter("gitops_deployments_total", "result", "refused").increment();
+            deployments("refused").increment();
         }
+    }
+
+    /** The age of the branch head, and whether it is older than allowed (1) or not (0), when that is known. */
+    public void watch(Freshness freshness) {
+        Gauge.builder("gitops_remote_head_age_seconds", freshness, f -> f.headAge().map(age -> (double) age.toSeconds()).orElse(Double.NaN))
+                .description("Time since the branch head was committed (its signed date)").register(registry);
+        Gauge.builder("gitops_remote_head_stale", freshness, f -> f.stale().map(stale -> stale ? 1.0 : 0.0).orElse(Double.NaN))
+                .description("1 when the branch head is older than gitops.trust.max-commit-age").register(registry);
     }
 
     public void suspended(boolean value) {
         suspended.set(value ? 1 : 0);
     }
 
-    private Counter counter(String name, String tag, String value) {
-        return Counter.builder(name).tag(tag, value).register(registry);
+    private Counter polls(String result) {
+        return Counter.builder("gitops_polls_total").description("Polls of the Git remote, by result").tag("result", result)
+                .register(registry);
+    }
+
+    private Counter deployments(String result) {
+        return Counter.builder("gitops_deployments_total").description("Decisions on new commits, by result").tag("result", result)
+                .register(registry);
     }
 }

@@ -22,6 +22,7 @@ public final class LiveStatus {
     private volatile Phase phase = Phase.IDLE;
     private volatile String remoteHead;
     private volatile String testingHead;
+    private volatile Instant remoteHeadCommittedAt;
     private volatile Poll lastPoll;
     private volatile Problem lastError;
     private volatile Instant nextPoll;
@@ -44,6 +45,14 @@ public final class LiveStatus {
 
     public Optional<String> remoteHead() {
         return Optional.ofNullable(remoteHead);
+    }
+
+    public void remoteHeadCommittedAt(Instant at) {
+        remoteHeadCommittedAt = at;
+    }
+
+    public Optional<Instant> remoteHeadCommittedAt() {
+        return Optional.ofNullable(remoteHeadCommittedAt);
     }
 
     public void testingHead(String head) {

@@ -20,6 +20,8 @@ public record StatusReport(
         boolean suspended,
         Suspension suspension,
         String remoteHead,
+        Instant remoteHeadCommittedAt,
+        Boolean stale,
         String testingBranch,
         String testingHead,
         String testingCommit,

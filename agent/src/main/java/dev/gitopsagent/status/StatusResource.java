@@ -22,13 +22,15 @@ public class StatusResource {
     private final Reconciler reconciler;
     private final LiveStatus live;
     private final SystemProfile system;
+    private final Freshness freshness;
     private final String version;
 
-    StatusResource(Reconciler reconciler, LiveStatus live, SystemProfile system,
+    StatusResource(Reconciler reconciler, LiveStatus live, SystemProfile system, Freshness freshness,
             @ConfigProperty(name = "quarkus.application.version", defaultValue = "unknown") String version) {
         this.reconciler = reconciler;
         this.live = live;
         this.system = system;
+        this.freshness = freshness;
         this.version = version;
     }
 
@@ -49,6 +51,8 @@ public class StatusResource {
                 state.isSuspended(),
                 state.suspension(),
                 live.remoteHead().orElse(null),
+                freshness.headCommittedAt().orElse(null),
+                freshness.stale().orElse(null),
                 target.testingBranch().orElse(null),
                 live.testingHead().orElse(null),
                 state.testingCommit(),

@@ -49,7 +49,9 @@ class HttpApiTest {
                 .body("signature.signer", equalTo("alice@example.test"))
                 .body("systemGeneration.number", org.hamcrest.Matchers.greaterThanOrEqualTo(1))
                 .body("runningCommit", equalTo(deployedCommitOrNull()))
-                .body("lastDeployment.result", equalTo("SUCCEEDED"));
+                .body("lastDeployment.result", equalTo("SUCCEEDED"))
+                .body("remoteHeadCommittedAt", org.hamcrest.Matchers.notNullValue())
+                .body("stale", equalTo(false));
     }
 
     @Test
@@ -158,7 +160,8 @@ class HttpApiTest {
         given().get("/q/metrics").then().statusCode(200)
                 .body(containsString("gitops_polls_total"))
                 .body(containsString("gitops_deployments_total{result=\"succeeded\"}"))
-                .body(containsString("gitops_last_successful_deployment_timestamp_seconds"));
+                .body(containsString("gitops_last_successful_deployment_timestamp_seconds"))
+                .body(containsString("gitops_remote_head_stale 0.0"));
         given().get("/q/health/live").then().statusCode(200);
         given().get("/q/health/ready").then().statusCode(200);
     }

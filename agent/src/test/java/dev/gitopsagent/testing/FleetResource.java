@@ -36,6 +36,7 @@ public final class FleetResource implements QuarkusTestResourceLifecycleManager 
             properties.put("gitops.control.token-file", fleet.writeSecret("control-token", CONTROL_TOKEN).toString());
             properties.put("gitops.webhook.secret-file", fleet.writeSecret("webhook-secret", WEBHOOK_SECRET).toString());
             properties.put("gitops.webhook.min-interval", "0.2s");
+            properties.put("gitops.trust.max-commit-age", "1h");
             properties.put("gitops.webhook.max-body-bytes", "65536");
             return properties;
         } catch (IOException e) {
