@@ -13,6 +13,15 @@
       inputs.darwin.follows = "";
       inputs.home-manager.follows = "";
     };
+
+    # The gitops-agent source, built by pkgs/gitops-agent.nix (JVM mode,
+    # nixpkgs' Maven). CHANGE ME: replace with where you host gitops-agent
+    # (any flake URL works: github:, git+ssh://, a tag via ?ref=refs/tags/v0.1.0).
+    # flake = false: only the source tree is used, pinned by flake.lock.
+    gitops-agent = {
+      url = "git+https://github.com/OWNER/gitops-agent";
+      flake = false;
+    };
   };
 
   outputs = { self, nixpkgs, agenix, ... }@inputs:
@@ -45,6 +54,13 @@
       nixosModules.default = self.nixosModules.gitops-agent;
 
       nixosConfigurations = lib.genAttrs hostNames mkHost;
+
+      # `nix build .#gitops-agent` builds the agent alone; the first build
+      # prints the mvnHash to put into pkgs/gitops-agent.nix. Hosts build the
+      # same file with their own pkgs (modules/fleet.nix).
+      packages = lib.genAttrs [ "x86_64-linux" "aarch64-linux" ] (system: {
+        gitops-agent = nixpkgs.legacyPackages.${system}.callPackage ./pkgs/gitops-agent.nix { src = inputs.gitops-agent; };
+      });
 
       # `nix flake check` builds every host's toplevel: a commit that breaks
       # any host fails before it is pushed, not on the host.

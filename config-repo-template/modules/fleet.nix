@@ -1,6 +1,6 @@
 # Settings shared by every host of the fleet. A host overrides any of them in
 # hosts/<name>/configuration.nix.
-{ config, lib, pkgs, ... }:
+{ config, lib, pkgs, inputs, ... }:
 
 let
   host = config.services.gitops-agent.host;
@@ -19,7 +19,8 @@ in
 {
   services.gitops-agent = {
     enable = true;
-    package = lib.mkDefault (pkgs.callPackage ../pkgs/gitops-agent.nix { });
+    # Built from the gitops-agent flake input (flake.nix), in JVM mode.
+    package = lib.mkDefault (pkgs.callPackage ../pkgs/gitops-agent.nix { src = inputs.gitops-agent; });
 
     # CHANGE ME: where this repository lives. A read-only deploy key (SSH) or
     # token (HTTPS) per host is enough: the agent never pushes.

@@ -138,8 +138,12 @@ in
 
     package = mkOption {
       type = types.package;
-      example = literalExpression "pkgs.callPackage ../pkgs/gitops-agent.nix { }";
-      description = "Package providing `bin/gitops-agent` (the native executable).";
+      example = literalExpression "pkgs.callPackage ../pkgs/gitops-agent.nix { src = inputs.gitops-agent; }";
+      description = ''
+        Package providing `bin/gitops-agent`: a native executable or a JVM
+        build. A JVM build sets `passthru.jvm = true`, which turns
+        `MemoryDenyWriteExecute` off for the unit (the JIT needs it).
+      '';
     };
 
     revision = mkOption {
@@ -485,8 +489,9 @@ in
         ConfigurationDirectory = "gitops-agent";
         UMask = "0077";
 
-        # Hardening: identical to systemd/gitops-agent.service; the reasons for
-        # each line, and for what is missing, are in systemd/README.md.
+        # Hardening: identical to systemd/gitops-agent.service (with its JVM
+        # variant when passthru.jvm is set); the reasons for each line, and for
+        # what is missing, are in systemd/README.md.
         User = "root";
         NoNewPrivileges = true;
         CapabilityBoundingSet = "~" + lib.concatStringsSep " " [
@@ -512,7 +517,8 @@ in
         RestrictRealtime = true;
         RestrictSUIDSGID = true;
         LockPersonality = true;
-        MemoryDenyWriteExecute = true;
+        # A JVM's JIT (and its interpreter's generated code) needs writable+executable pages.
+        MemoryDenyWriteExecute = !(cfg.package.passthru.jvm or false);
         RemoveIPC = true;
         RestrictAddressFamilies = [ "AF_UNIX" "AF_INET" "AF_INET6" "AF_NETLINK" ];
         SystemCallArchitectures = "native";
