@@ -6,12 +6,10 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.Predicate;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,7 +20,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.gitopsagent.testing.AgentProcess;
@@ -59,7 +56,7 @@ class AgentCliIT {
         properties.put("gitops.control.token-file", tokenFile.toString());
         agent = AgentProcess.start(dir.resolve("agent.log"), properties);
         url = "http://127.0.0.1:" + agent.port();
-        awaitStatus(s -> first.equals(s.path("deployedCommit").asText()));
+        agent.awaitStatus(s -> first.equals(s.path("deployedCommit").asText()));
     }
 
     @AfterAll
@@ -151,7 +148,7 @@ class AgentCliIT {
     @Order(8)
     void rollbackGoesBackOneGenerationAndSuspends() {
         String second = fleet.pushChange("second");
-        awaitStatus(s -> second.equals(s.path("deployedCommit").asText()) && "idle".equals(s.path("phase").asText()));
+        agent.awaitStatus(s -> second.equals(s.path("deployedCommit").asText()) && "idle".equals(s.path("phase").asText()));
         int before = fleet.host().currentGeneration();
 
         ProcessResult result = cli("rollback", "--url", url, "--token-file", tokenFile.toString());
@@ -222,25 +219,5 @@ class AgentCliIT {
                 "-jar", AgentProcess.jar().toString()));
         command.addAll(List.of(args));
         return command;
-    }
-
-    private void awaitStatus(Predicate<JsonNode> condition) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        String last = "";
-        while (System.nanoTime() < deadline) {
-            last = agent.get("/status").body();
-            try {
-                if (condition.test(JSON.readTree(last))) {
-                    return;
-                }
-                Thread.sleep(100);
-            } catch (IOException e) {
-                throw new IllegalStateException(last, e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
-        throw new AssertionError("status never matched; last: " + last + "\nagent output:\n" + agent.output());
     }
 }

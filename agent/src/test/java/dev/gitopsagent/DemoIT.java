@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
-import java.util.function.Supplier;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.gitopsagent.testing.AgentProcess;
 import dev.gitopsagent.testing.CommandLine;
@@ -23,8 +20,6 @@ import dev.gitopsagent.testing.CommandLine;
  * what was deployed.
  */
 class DemoIT {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path dir;
@@ -37,30 +32,29 @@ class DemoIT {
         String signed;
         try (AgentProcess agent = AgentProcess.start(dir.resolve("demo-1.log"), fastPolls, "demo", demo.toString())) {
             first = git(demo, "rev-parse", "HEAD");
-            await(() -> first.equals(status(agent).path("deployedCommit").asText()));
+            agent.awaitStatus(status -> first.equals(status.path("deployedCommit").asText()));
             assertThat(agent.output()).contains("deploy a signed commit:").contains(demo.resolve("work").toString());
-            assertThat(status(agent).path("action").asText()).isEqualTo("dry-run");
-            assertThat(status(agent).path("signature").path("signer").asText()).isEqualTo("demo@gitops-agent.invalid");
+            assertThat(agent.status().path("action").asText()).isEqualTo("dry-run");
+            assertThat(agent.status().path("signature").path("signer").asText()).isEqualTo("demo@gitops-agent.invalid");
 
             Files.writeString(demo.resolve("work/flake.nix"), "# a signed change\n", java.nio.file.StandardOpenOption.APPEND);
             git(demo, "commit", "-q", "-am", "signed change");
             git(demo, "push", "-q", "origin", "main");
             signed = git(demo, "rev-parse", "HEAD");
-            await(() -> signed.equals(status(agent).path("deployedCommit").asText()));
+            agent.awaitStatus(status -> signed.equals(status.path("deployedCommit").asText()));
 
             Files.writeString(demo.resolve("work/flake.nix"), "# an unsigned change\n", java.nio.file.StandardOpenOption.APPEND);
             git(demo, "-c", "commit.gpgsign=false", "commit", "-q", "-am", "unsigned change");
             git(demo, "push", "-q", "origin", "main");
             String unsigned = git(demo, "rev-parse", "HEAD");
-            await(() -> unsigned.equals(status(agent).path("lastDecision").path("commit").asText()));
-            JsonNode refused = status(agent);
+            JsonNode refused = agent.awaitStatus(status -> unsigned.equals(status.path("lastDecision").path("commit").asText()));
             assertThat(refused.path("lastDecision").path("outcome").asText()).isEqualTo("REFUSED");
             assertThat(refused.path("lastError").path("reason").asText()).contains(unsigned).contains("not signed");
             assertThat(refused.path("deployedCommit").asText()).isEqualTo(signed);
         }
 
         try (AgentProcess restarted = AgentProcess.start(dir.resolve("demo-2.log"), fastPolls, "demo", demo.toString())) {
-            JsonNode status = status(restarted);
+            JsonNode status = restarted.status();
             assertThat(status.path("deployedCommit").asText()).isEqualTo(signed);
             assertThat(status.path("lastDeployment").path("commit").asText()).isEqualTo(signed);
         }
@@ -73,21 +67,5 @@ class DemoIT {
         command[2] = demo.resolve("work").toString();
         System.arraycopy(args, 0, command, 3, args.length);
         return CommandLine.of(command).env("HOME", demo.toString()).runChecked().stdout().strip();
-    }
-
-    private static JsonNode status(AgentProcess agent) {
-        try {
-            return JSON.readTree(agent.get("/status").body());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    private static void await(Supplier<Boolean> condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!condition.get()) {
-            assertThat(System.nanoTime()).as("condition not met within 30 s").isLessThan(deadline);
-            Thread.sleep(100);
-        }
     }
 }

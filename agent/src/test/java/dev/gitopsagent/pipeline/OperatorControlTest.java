@@ -2,48 +2,16 @@ package dev.gitopsagent.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import dev.gitopsagent.TestAgent;
 import dev.gitopsagent.pipeline.OperatorActions.AfterRollback;
 import dev.gitopsagent.testing.Fleet;
 import dev.gitopsagent.testing.GitHttpServer;
-import dev.gitopsagent.testing.TestKeys;
 
 /** What an operator does in an incident: pause, roll back, resume; and remotes that fail over. */
-class OperatorControlTest {
-
-    @TempDir
-    Path dir;
-
-    Fleet fleet;
-    TestAgent agent;
-    String first;
-
-    @BeforeEach
-    void deployFirstCommit() throws Exception {
-        fleet = Fleet.create(dir);
-        first = fleet.pushSigned(TestKeys.trustedSsh(), "first configuration");
-        agent = TestAgent.start(fleet.agentProperties());
-        assertThat(agent.reconcile()).isInstanceOf(ReconcileOutcome.Deployed.class);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        agent.close();
-        fleet.close();
-    }
-
-    private void restartAgent(Map<String, String> properties) throws Exception {
-        agent.close();
-        agent = TestAgent.start(properties);
-    }
+class OperatorControlTest extends DeployedFleetTest {
 
     @Test
     void suspendedAgentDoesNotDeployAndStaysSuspendedAcrossRestart() throws Exception {

@@ -2,43 +2,16 @@ package dev.gitopsagent.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import dev.gitopsagent.TestAgent;
 import dev.gitopsagent.testing.Fleet;
 import dev.gitopsagent.testing.SampleFlake;
 import dev.gitopsagent.testing.TestKeys;
 
 /** {@code testing-<host>}: tried with {@code nixos-rebuild test} while it sits on top of main. */
-class TestingBranchTest {
+class TestingBranchTest extends DeployedFleetTest {
 
     private static final String TESTING = "testing-" + Fleet.HOST;
-
-    @TempDir
-    Path dir;
-
-    Fleet fleet;
-    TestAgent agent;
-    String main;
-
-    @BeforeEach
-    void deployMain() throws Exception {
-        fleet = Fleet.create(dir);
-        main = fleet.pushSigned(TestKeys.trustedSsh(), "first configuration");
-        agent = TestAgent.start(fleet.agentProperties());
-        assertThat(agent.reconcile()).isInstanceOf(ReconcileOutcome.Deployed.class);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        agent.close();
-        fleet.close();
-    }
 
     private String pushToTesting(String motd, boolean signed) {
         fleet.work().checkoutNewBranch(TESTING);
@@ -56,10 +29,10 @@ class TestingBranchTest {
         assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(trial, "test"));
 
         assertThat(fleet.host().runningRevision()).contains(trial);
-        assertThat(fleet.host().bootRevision()).contains(main);
+        assertThat(fleet.host().bootRevision()).contains(first);
         assertThat(fleet.host().currentGeneration()).isEqualTo(1);
         assertThat(agent.state().testingCommit()).isEqualTo(trial);
-        assertThat(agent.state().deployedCommit()).isEqualTo(main);
+        assertThat(agent.state().deployedCommit()).isEqualTo(first);
         assertThat(agent.reconcile()).isInstanceOf(ReconcileOutcome.Unchanged.class);
     }
 
@@ -81,8 +54,8 @@ class TestingBranchTest {
         agent.reconcile();
         fleet.work().git("push", fleet.remote().toString(), "--delete", TESTING);
 
-        assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(main, "switch"));
-        assertThat(fleet.host().runningRevision()).contains(main);
+        assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(first, "switch"));
+        assertThat(fleet.host().runningRevision()).contains(first);
         assertThat(agent.state().testingCommit()).isNull();
     }
 
@@ -94,7 +67,7 @@ class TestingBranchTest {
 
         assertThat(outcome).isInstanceOf(ReconcileOutcome.Refused.class);
         assertThat(((ReconcileOutcome.Refused) outcome).reason()).contains(unsigned).contains("not signed");
-        assertThat(fleet.host().runningRevision()).contains(main);
+        assertThat(fleet.host().runningRevision()).contains(first);
     }
 
     @Test

@@ -14,6 +14,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * The packaged agent ({@code quarkus-run.jar}, path from the {@code agent.jar} system property that
@@ -22,6 +26,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class AgentProcess implements AutoCloseable {
 
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final Process process;
@@ -87,6 +92,30 @@ public final class AgentProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The agent's {@code GET /status}, parsed. */
+    public JsonNode status() {
+        String body = get("/status").body();
+        try {
+            return JSON.readTree(body);
+        } catch (IOException e) {
+            throw new IllegalStateException("/status is not JSON: " + body, e);
+        }
+    }
+
+    /** Polls {@code GET /status} until {@code condition} holds and returns that status; fails after 30 s with the last one. */
+    public JsonNode awaitStatus(Predicate<JsonNode> condition) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        JsonNode last = status();
+        while (!condition.test(last)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("status never matched within 30 s; last: " + last + "\nagent output:\n" + output());
+            }
+            sleep(100);
+            last = status();
+        }
+        return last;
     }
 
     public String output() {
