@@ -106,6 +106,11 @@ let
     "gitops.http.host" = cfg.http.host;
     "gitops.http.port" = cfg.http.port;
     "gitops.control.token-file" = cfg.control.tokenFile;
+    "gitops.forge.type" = cfg.forge.type;
+    "gitops.forge.api-url" = cfg.forge.apiUrl;
+    "gitops.forge.repository" = cfg.forge.repository;
+    "gitops.forge.token-file" = cfg.forge.tokenFile;
+    "gitops.forge.target-url" = cfg.forge.targetUrl;
     "gitops.webhook.secret-file" = cfg.webhook.secretFile;
     "gitops.webhook.min-interval" = cfg.webhook.minInterval;
     "gitops.webhook.max-body-bytes" = cfg.webhook.maxBodyBytes;
@@ -375,6 +380,34 @@ in
       };
     };
 
+    # All four of type, apiUrl, repository and tokenFile, or none: the agent posts
+    # commit statuses only when the forge is fully described.
+    forge = {
+      type = mkOption {
+        type = types.nullOr (types.enum [ "github" "gitea" "gitlab" ]);
+        default = null;
+        description = "Commit-status API to post each decision to (Forgejo speaks `gitea`).";
+      };
+      apiUrl = mkOption {
+        type = types.nullOr types.str;
+        default = null;
+        example = "https://api.github.com";
+        description = "API base URL: https://api.github.com, https://<gitea>/api/v1 or https://<gitlab>/api/v4.";
+      };
+      repository = mkOption {
+        type = types.nullOr types.str;
+        default = null;
+        example = "example/fleet";
+        description = "owner/name (GitHub, Gitea, Forgejo) or the project path or id (GitLab).";
+      };
+      tokenFile = secretPath "File holding a token allowed to write commit statuses.";
+      targetUrl = mkOption {
+        type = types.nullOr types.str;
+        default = null;
+        description = "Link attached to each status.";
+      };
+    };
+
     control.tokenFile = secretPath ''
       File holding the bearer token for `POST /control/*` (the CLI's trigger,
       suspend, resume, retry, rollback). It must be readable by its owner only
@@ -423,7 +456,7 @@ in
         assertion = !(isStorePath (lib.attrByPath (lib.splitString "." name) null cfg));
         message = "services.gitops-agent.${name} points into the Nix store: secrets must live outside it (use agenix or sops-nix).";
       })
-      [ "repository.tokenFile" "repository.sshKeyFile" "control.tokenFile" "webhook.secretFile" ];
+      [ "repository.tokenFile" "repository.sshKeyFile" "control.tokenFile" "webhook.secretFile" "forge.tokenFile" ];
 
     system.configurationRevision = mkIf (cfg.revision != null) cfg.revision;
 

@@ -1,10 +1,14 @@
 package dev.gitopsagent;
 
 import java.io.IOException;
+import java.net.http.HttpClient;
+import java.time.Duration;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 import org.jboss.logging.Logger;
 
@@ -23,9 +27,11 @@ import dev.gitopsagent.git.LocalMirror;
 import dev.gitopsagent.git.Remote;
 import dev.gitopsagent.git.RemoteAccess;
 import dev.gitopsagent.pipeline.OperatorActions;
+import dev.gitopsagent.pipeline.ReconcileOutcome;
 import dev.gitopsagent.pipeline.Reconciler;
 import dev.gitopsagent.state.StateStore;
 import dev.gitopsagent.status.AgentMetrics;
+import dev.gitopsagent.status.ForgeReporter;
 import dev.gitopsagent.status.Freshness;
 import dev.gitopsagent.status.LiveStatus;
 import dev.gitopsagent.trigger.ReconcileLoop;
@@ -176,15 +182,36 @@ public class AgentWiring {
     @Singleton
     ReconcileLoop reconcileLoop(AgentConfig config, Reconciler reconciler, LiveStatus status, AgentMetrics metrics, Clock clock) {
         var poll = config.poll();
-        ConfigFingerprint startedWith = ConfigFingerprint.of(config);
-        return new ReconcileLoop(reconciler, status, metrics, new ReconcileLoop.Cadence(poll.interval(), poll.jitter(), poll.maxBackoff()),
-                clock, () -> {
-                    if (startedWith.changed()) {
-                        LOG.infof("the deployment changed the agent's own configuration or trust files; exiting with %d to be restarted with them",
-                                RESTART_EXIT_CODE);
-                        Quarkus.asyncExit(RESTART_EXIT_CODE);
-                    }
-                });
+        metrics.suspended(reconciler.state().isSuspended());
+        List<ReconcileLoop.OutcomeListener> listeners = new ArrayList<>();
+        listeners.add(outcome -> metrics.record(outcome, clock.instant().getEpochSecond()));
+        config.forge().map(forge -> forgeReporter(forge, reconciler.target().host())).ifPresent(listeners::add);
+        listeners.add(restartWhenConfigurationChanges(ConfigFingerprint.of(config)));
+        return new ReconcileLoop(reconciler, status, new ReconcileLoop.Cadence(poll.interval(), poll.jitter(), poll.maxBackoff()), clock,
+                listeners);
+    }
+
+    private static ForgeReporter forgeReporter(AgentConfig.Forge forge, String host) {
+        String token = SecretFiles.readPrivate(forge.tokenFile(), "gitops.forge.token-file");
+        ForgeReporter.Target target = new ForgeReporter.Target(forge.type(), forge.apiUrl(), forge.repository(), token,
+                "gitops-agent/" + host, forge.targetUrl());
+        ExecutorService poster = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "forge-status");
+            thread.setDaemon(true);
+            return thread;
+        });
+        return new ForgeReporter(target, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build(), poster);
+    }
+
+    /** After a deployment that changed the agent's own files, exit so systemd starts it again with them. */
+    private static ReconcileLoop.OutcomeListener restartWhenConfigurationChanges(ConfigFingerprint startedWith) {
+        return outcome -> {
+            if (outcome instanceof ReconcileOutcome.Deployed && startedWith.changed()) {
+                LOG.infof("the deployment changed the agent's own configuration or trust files; exiting with %d to be restarted with them",
+                        RESTART_EXIT_CODE);
+                Quarkus.asyncExit(RESTART_EXIT_CODE);
+            }
+        };
     }
 
     void closeLoop(@Disposes ReconcileLoop loop) throws InterruptedException {

@@ -53,6 +53,9 @@ public interface AgentConfig {
 
     Control control();
 
+    /** Where to post each host's result as a commit status; absent: nothing is posted. */
+    Optional<Forge> forge();
+
     Webhook webhook();
 
     interface Repository {
@@ -209,6 +212,33 @@ public interface AgentConfig {
         @WithDefault("9420")
         @Min(0) @Max(65535)
         int port();
+    }
+
+    /**
+     * The forge's commit-status API. The result of every decision on a commit (deployed, failed,
+     * refused) is posted on that commit under the context {@code gitops-agent/<host>}.
+     */
+    interface Forge {
+        ForgeType type();
+
+        /** e.g. https://api.github.com, https://gitea.example.org/api/v1, https://gitlab.example.org/api/v4 */
+        @Pattern(regexp = "^https?://.+", message = "must be an http:// or https:// URL")
+        String apiUrl();
+
+        /** owner/name (GitHub, Gitea, Forgejo) or the project's path or numeric id (GitLab). */
+        @NotBlank
+        String repository();
+
+        /** A token allowed to write commit statuses; owner-only file. */
+        Path tokenFile();
+
+        /** Linked from the status, e.g. this host's status page. */
+        Optional<String> targetUrl();
+    }
+
+    /** Which commit-status API the forge speaks; Forgejo speaks Gitea's. */
+    enum ForgeType {
+        GITHUB, GITEA, GITLAB
     }
 
     interface Control {

@@ -3,6 +3,7 @@ package dev.gitopsagent.trigger;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -15,7 +16,6 @@ import org.jboss.logging.Logger;
 
 import dev.gitopsagent.pipeline.ReconcileOutcome;
 import dev.gitopsagent.pipeline.Reconciler;
-import dev.gitopsagent.status.AgentMetrics;
 import dev.gitopsagent.status.LiveStatus;
 
 /**
@@ -31,18 +31,16 @@ public final class ReconcileLoop implements AutoCloseable {
     public record Cadence(Duration interval, Duration jitter, Duration maxBackoff) {
     }
 
-    /** What to do when a deployment changed the agent's own configuration. */
-    public interface ConfigReload {
-        /** Called after every successful deployment; restarts the agent if its configuration changed. */
-        void afterDeployment();
+    /** Told about every reconcile's outcome, on the reconcile thread: metrics, forge reports, self-restart. */
+    public interface OutcomeListener {
+        void reconciled(ReconcileOutcome outcome);
     }
 
     private final Reconciler reconciler;
     private final LiveStatus status;
-    private final AgentMetrics metrics;
     private final Cadence cadence;
     private final Clock clock;
-    private final ConfigReload reload;
+    private final List<OutcomeListener> listeners;
     private final ExecutorService lane;
     private final AtomicBoolean queued = new AtomicBoolean();
     private volatile Instant nextPoll;
@@ -50,21 +48,18 @@ public final class ReconcileLoop implements AutoCloseable {
     private volatile ReconcileOutcome lastOutcome;
     private int consecutiveErrors;
 
-    public ReconcileLoop(Reconciler reconciler, LiveStatus status, AgentMetrics metrics, Cadence cadence, Clock clock,
-            ConfigReload reload) {
+    public ReconcileLoop(Reconciler reconciler, LiveStatus status, Cadence cadence, Clock clock, List<OutcomeListener> listeners) {
         this.reconciler = reconciler;
         this.status = status;
-        this.metrics = metrics;
         this.cadence = cadence;
         this.clock = clock;
-        this.reload = reload;
+        this.listeners = List.copyOf(listeners);
         this.lane = Executors.newSingleThreadExecutor(runnable -> {
             Thread thread = new Thread(runnable, "reconcile");
             thread.setDaemon(true);
             return thread;
         });
         this.nextPoll = clock.instant();
-        metrics.suspended(reconciler.state().isSuspended());
     }
 
     /** Called often by the scheduler; starts a reconcile when the next poll is due. */
@@ -92,9 +87,8 @@ public final class ReconcileLoop implements AutoCloseable {
         ReconcileOutcome outcome = reconciler.reconcile();
         runningSince = null;
         lastOutcome = outcome;
-        metrics.record(outcome, clock.instant().getEpochSecond());
-        if (outcome instanceof ReconcileOutcome.Deployed) {
-            reload.afterDeployment();
+        for (OutcomeListener listener : listeners) {
+            listener.reconciled(outcome);
         }
         consecutiveErrors = outcome instanceof ReconcileOutcome.Errored ? consecutiveErrors + 1 : 0;
         Instant next = clock.instant().plus(delayAfter(consecutiveErrors));
