@@ -11,6 +11,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
+import org.eclipse.jgit.errors.CorruptObjectException;
+import org.eclipse.jgit.errors.MissingObjectException;
+import org.eclipse.jgit.errors.PackInvalidException;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.jboss.logging.Logger;
@@ -222,9 +225,7 @@ public final class Reconciler {
     }
 
     private static boolean isLocalCorruption(IOException e) {
-        return e instanceof org.eclipse.jgit.errors.CorruptObjectException
-                || e instanceof org.eclipse.jgit.errors.MissingObjectException
-                || e instanceof org.eclipse.jgit.errors.PackInvalidException;
+        return e instanceof CorruptObjectException || e instanceof MissingObjectException || e instanceof PackInvalidException;
     }
 
     private ReconcileOutcome decide(Candidate candidate, String observed) throws IOException, InterruptedException {
