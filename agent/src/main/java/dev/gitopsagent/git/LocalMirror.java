@@ -1,14 +1,9 @@
 package dev.gitopsagent.git;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.URL;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -27,20 +22,13 @@ import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.lib.StoredConfig;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
-import org.eclipse.jgit.transport.CredentialItem;
-import org.eclipse.jgit.transport.CredentialsProvider;
 import org.eclipse.jgit.transport.FetchConnection;
 import org.eclipse.jgit.transport.FetchResult;
 import org.eclipse.jgit.transport.HttpTransport;
-import org.eclipse.jgit.transport.PacketLineIn;
-import org.eclipse.jgit.transport.PacketLineOut;
 import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.TagOpt;
 import org.eclipse.jgit.transport.Transport;
-import org.eclipse.jgit.transport.URIish;
 import org.eclipse.jgit.treewalk.TreeWalk;
-import org.eclipse.jgit.transport.UserAgent;
-import org.eclipse.jgit.transport.http.HttpConnection;
 import org.jboss.logging.Logger;
 
 import dev.gitopsagent.FileTrees;
@@ -225,92 +213,5 @@ public final class LocalMirror implements AutoCloseable {
     @Override
     public void close() {
         repository.close();
-    }
-
-    /**
-     * A protocol v2 {@code ls-refs} sent straight to {@code <url>/git-upload-pack} as one stateless POST.
-     * JGit (like git itself) first GETs {@code info/refs} for the capability advertisement, which in v2
-     * carries no refs; skipping it halves the round trips, and server work, of every poll.
-     */
-    private static final class DirectLsRefs {
-
-        private DirectLsRefs() {
-        }
-
-        /** The ids of those refs that exist, or nothing when the server's answer is not a v2 ls-refs reply. */
-        static Optional<Map<String, ObjectId>> query(URIish uri, List<String> refs, CredentialsProvider credentials, int timeoutSeconds) {
-            try {
-                String base = uri.toString().replaceAll("/+$", "");
-                HttpConnection http = HttpTransport.getConnectionFactory().create(new URL(base + "/git-upload-pack"));
-                http.setRequestMethod("POST");
-                http.setInstanceFollowRedirects(false);
-                http.setUseCaches(false);
-                http.setConnectTimeout(timeoutSeconds * 1000);
-                http.setReadTimeout(timeoutSeconds * 1000);
-                http.setRequestProperty("Content-Type", "application/x-git-upload-pack-request");
-                http.setRequestProperty("Accept", "application/x-git-upload-pack-result");
-                http.setRequestProperty("Git-Protocol", "version=2");
-                http.setRequestProperty("User-Agent", UserAgent.get());
-                basicAuthorization(uri, credentials).ifPresent(value -> http.setRequestProperty("Authorization", value));
-                byte[] body = request(refs);
-                http.setDoOutput(true);
-                http.setFixedLengthStreamingMode(body.length);
-                try (OutputStream out = http.getOutputStream()) {
-                    out.write(body);
-                }
-                if (http.getResponseCode() != HttpConnection.HTTP_OK
-                        || !String.valueOf(http.getContentType()).startsWith("application/x-git-upload-pack-result")) {
-                    return Optional.empty();
-                }
-                try (InputStream in = http.getInputStream()) {
-                    return read(new PacketLineIn(in), refs);
-                }
-            } catch (IOException | RuntimeException e) {
-                return Optional.empty();
-            }
-        }
-
-        private static byte[] request(List<String> refs) throws IOException {
-            var buffer = new java.io.ByteArrayOutputStream();
-            PacketLineOut out = new PacketLineOut(buffer);
-            out.writeString("command=ls-refs\n");
-            out.writeString("agent=" + UserAgent.get() + "\n");
-            out.writeDelim();
-            for (String ref : refs) {
-                out.writeString("ref-prefix " + ref + "\n");
-            }
-            out.end();
-            return buffer.toByteArray();
-        }
-
-        private static Optional<Map<String, ObjectId>> read(PacketLineIn in, List<String> refs) throws IOException {
-            Map<String, ObjectId> heads = new HashMap<>();
-            for (String line = in.readString(); !PacketLineIn.isEnd(line); line = in.readString()) {
-                // "<oid> <refname>[ <attribute>...]"; anything else (ERR, a v0 advertisement) means no v2 here.
-                String[] fields = line.split(" ");
-                if (fields.length < 2 || !ObjectId.isId(fields[0])) {
-                    return Optional.empty();
-                }
-                // A ref-prefix also matches longer names (refs/heads/main-old); keep exact matches only.
-                if (refs.contains(fields[1])) {
-                    heads.put(fields[1], ObjectId.fromString(fields[0]));
-                }
-            }
-            return Optional.of(heads);
-        }
-
-        /** The configured token as Basic credentials, sent up front (JGit would send the same after a 401). */
-        private static Optional<String> basicAuthorization(URIish uri, CredentialsProvider credentials) {
-            if (credentials == null) {
-                return Optional.empty();
-            }
-            CredentialItem.Username user = new CredentialItem.Username();
-            CredentialItem.Password password = new CredentialItem.Password();
-            if (!credentials.supports(user, password) || !credentials.get(uri, user, password) || password.getValue() == null) {
-                return Optional.empty();
-            }
-            String pair = user.getValue() + ":" + new String(password.getValue());
-            return Optional.of("Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8)));
-        }
     }
 }

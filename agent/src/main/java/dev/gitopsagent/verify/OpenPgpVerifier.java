@@ -1,8 +1,8 @@
 package dev.gitopsagent.verify;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.ByteArrayInputStream;
 import java.time.Instant;
 
 import org.bouncycastle.bcpg.sig.IssuerFingerprint;
