@@ -24,8 +24,7 @@ public final class AgentMain {
             // Every other first word goes to the CLI too, so a mistyped command is a usage error rather than
             // a second agent starting against the host's configuration.
             System.exit(Cli.main(args));
-        }
-        if (args.length > 0 && args[0].equals("demo")) {
+        } else if (args.length > 0) {
             Path dir = args.length > 1 ? Path.of(args[1]) : Path.of(System.getProperty("java.io.tmpdir"), "gitops-agent-demo");
             DemoSetup demo = new DemoSetup(dir);
             Map<String, String> settings = demo.prepare();

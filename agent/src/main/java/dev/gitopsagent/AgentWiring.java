@@ -13,10 +13,10 @@ import java.util.concurrent.Executors;
 import org.jboss.logging.Logger;
 
 import dev.gitopsagent.config.AgentConfig;
+import dev.gitopsagent.config.ConfigFiles;
 import dev.gitopsagent.config.ConfigFingerprint;
 import dev.gitopsagent.config.HostName;
-import dev.gitopsagent.config.InvalidConfigException;
-import dev.gitopsagent.config.SecretFiles;
+import dev.gitopsagent.config.StateDirectory;
 import dev.gitopsagent.control.ControlToken;
 import dev.gitopsagent.config.StartupChecks;
 import dev.gitopsagent.deploy.HealthGate;
@@ -95,8 +95,14 @@ public class AgentWiring {
 
     @Produces
     @Singleton
-    RemoteAccess remoteAccess(AgentConfig config) {
-        return RemoteAccess.from(config.repository(), config.stateDir());
+    StateDirectory stateDirectory(AgentConfig config) {
+        return StateDirectory.prepare(config);
+    }
+
+    @Produces
+    @Singleton
+    RemoteAccess remoteAccess(AgentConfig config, StateDirectory stateDir) {
+        return RemoteAccess.from(config.repository(), stateDir.path());
     }
 
     void closeRemoteAccess(@Disposes RemoteAccess access) {
@@ -105,23 +111,22 @@ public class AgentWiring {
 
     @Produces
     @Singleton
-    StateStore stateStore(AgentConfig config) throws IOException {
-        return new StateStore(StartupChecks.stateDirectory(config));
+    StateStore stateStore(StateDirectory stateDir) throws IOException {
+        return new StateStore(stateDir.path());
     }
 
     @Produces
     @Singleton
-    NixosRebuild nixosRebuild(AgentConfig config) {
+    NixosRebuild nixosRebuild(AgentConfig config, StateDirectory stateDir) {
         StartupChecks.rebuildCommand(config);
         var deploy = config.deploy();
-        return new NixosRebuild(deploy.command(), deploy.timeout(), StartupChecks.stateDirectory(config),
-                new ProcessRunner(deploy.outputTailLines()));
+        return new NixosRebuild(deploy.command(), deploy.timeout(), stateDir.path(), new ProcessRunner(deploy.outputTailLines()));
     }
 
     @Produces
     @Singleton
-    LocalMirror localMirror(AgentConfig config, RemoteAccess access) throws IOException {
-        return LocalMirror.open(StartupChecks.stateDirectory(config).resolve("repo.git"), access);
+    LocalMirror localMirror(StateDirectory stateDir, RemoteAccess access) throws IOException {
+        return LocalMirror.open(stateDir.resolve("repo.git"), access);
     }
 
     void closeMirror(@Disposes LocalMirror mirror) {
@@ -130,21 +135,18 @@ public class AgentWiring {
 
     @Produces
     @Singleton
-    Reconciler reconciler(AgentConfig config, LocalMirror mirror, NixosRebuild rebuild, SystemProfile system, StateStore store,
-            LiveStatus status, Clock clock) throws IOException {
+    Reconciler reconciler(AgentConfig config, StateDirectory stateDir, LocalMirror mirror, NixosRebuild rebuild, SystemProfile system,
+            StateStore store, LiveStatus status, Clock clock) throws IOException {
         StartupChecks.durations(config);
         TrustAnchors anchors = TrustAnchors.load(config.trust());
         String host = HostName.resolve(config);
-        if (!host.matches(HostName.PATTERN)) {
-            throw new InvalidConfigException("gitops.host", "is not set and this machine's name '" + host + "' " + HostName.RULE);
-        }
         Optional<String> testingBranch = config.testing().enabled()
                 ? Optional.of(config.testing().branch().orElse("testing-" + host)) : Optional.empty();
         Reconciler.Target target = new Reconciler.Target(config.repository().branch(), testingBranch, host, config.deploy().action(),
                 config.trust().rootCommit(), config.deploy().historySize());
         List<Remote> remotes = remotes(config.repository());
         HealthGate health = HealthGate.from(config.health(), () -> reachAny(mirror, remotes, target.branch()),
-                new ProcessRunner(config.deploy().outputTailLines()), config.stateDir(), clock);
+                new ProcessRunner(config.deploy().outputTailLines()), stateDir.path(), clock);
         return new Reconciler(target, remotes, mirror, new CommitVerifier(anchors, clock), rebuild, health, system, store, status, clock);
     }
 
@@ -158,14 +160,14 @@ public class AgentWiring {
     @Produces
     @Singleton
     ControlToken controlToken(AgentConfig config) {
-        return new ControlToken(config.control().tokenFile().map(file -> SecretFiles.readPrivate(file, "gitops.control.token-file")));
+        return new ControlToken(config.control().tokenFile().map(file -> ConfigFiles.readOwnerOnlySecret(file, "gitops.control.token-file")));
     }
 
     @Produces
     @Singleton
     Optional<WebhookAuthenticator> webhookAuthenticator(AgentConfig config) {
         return config.webhook().secretFile()
-                .map(file -> new WebhookAuthenticator(SecretFiles.readPrivate(file, "gitops.webhook.secret-file")));
+                .map(file -> new WebhookAuthenticator(ConfigFiles.readOwnerOnlySecret(file, "gitops.webhook.secret-file")));
     }
 
     @Produces
@@ -192,7 +194,7 @@ public class AgentWiring {
     }
 
     private static ForgeReporter forgeReporter(AgentConfig.Forge forge, String host) {
-        String token = SecretFiles.readPrivate(forge.tokenFile(), "gitops.forge.token-file");
+        String token = ConfigFiles.readOwnerOnlySecret(forge.tokenFile(), "gitops.forge.token-file");
         ForgeReporter.Target target = new ForgeReporter.Target(forge.type(), forge.apiUrl(), forge.repository(), token,
                 "gitops-agent/" + host, forge.targetUrl());
         ExecutorService poster = Executors.newSingleThreadExecutor(runnable -> {

@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.util.Map;
 
 import dev.gitopsagent.config.AgentConfig;
+import dev.gitopsagent.config.StateDirectory;
 import dev.gitopsagent.deploy.NixosRebuild;
 import dev.gitopsagent.deploy.SystemProfile;
 import dev.gitopsagent.git.LocalMirror;
@@ -45,11 +46,12 @@ public final class TestAgent implements AutoCloseable {
         this.status = wiring.liveStatus(clock);
         AgentMetrics metrics = wiring.metrics(registry);
         SystemProfile system = wiring.systemProfile(config);
-        this.access = wiring.remoteAccess(config);
-        StateStore store = wiring.stateStore(config);
-        NixosRebuild rebuild = wiring.nixosRebuild(config);
-        this.mirror = wiring.localMirror(config, access);
-        this.reconciler = wiring.reconciler(config, mirror, rebuild, system, store, status, clock);
+        StateDirectory stateDir = wiring.stateDirectory(config);
+        this.access = wiring.remoteAccess(config, stateDir);
+        StateStore store = wiring.stateStore(stateDir);
+        NixosRebuild rebuild = wiring.nixosRebuild(config, stateDir);
+        this.mirror = wiring.localMirror(stateDir, access);
+        this.reconciler = wiring.reconciler(config, stateDir, mirror, rebuild, system, store, status, clock);
         this.loop = wiring.reconcileLoop(config, reconciler, status, metrics, clock);
         this.actions = wiring.operatorActions(store, loop, rebuild, system, status, metrics, clock);
     }

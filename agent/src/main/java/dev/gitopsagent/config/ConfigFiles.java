@@ -3,6 +3,8 @@ package dev.gitopsagent.config;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Set;
 
 /** Checks and reads the files configuration keys point at, failing with the key's name. */
 public final class ConfigFiles {
@@ -15,6 +17,23 @@ public final class ConfigFiles {
             throw new InvalidConfigException(key, "names " + file + ", which is not a readable file");
         }
         return file;
+    }
+
+    /**
+     * A secret that guards something mutating (control token, webhook key, forge token): as
+     * {@link #readSecret}, and the file must not be readable by other local users.
+     */
+    public static String readOwnerOnlySecret(Path file, String key) {
+        String secret = readSecret(file, key);
+        try {
+            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
+            if (permissions.contains(PosixFilePermission.GROUP_READ) || permissions.contains(PosixFilePermission.OTHERS_READ)) {
+                throw new InvalidConfigException(key, "names " + file + ", which other users can read: make it readable by its owner only (chmod 600)");
+            }
+        } catch (UnsupportedOperationException | IOException e) {
+            // Not a POSIX file system: nothing to check.
+        }
+        return secret;
     }
 
     /** A secret kept in a file of its own (token, HMAC key), without surrounding whitespace. */

@@ -13,9 +13,16 @@ public final class HostName {
     private HostName() {
     }
 
-    /** The configured name, else this machine's. */
+    /** The configured name (validated by its @Pattern), else this machine's, checked against the same rule. */
     public static String resolve(AgentConfig config) {
-        return config.host().orElseGet(HostName::ofThisMachine);
+        if (config.host().isPresent()) {
+            return config.host().get();
+        }
+        String name = ofThisMachine();
+        if (!name.matches(PATTERN)) {
+            throw new InvalidConfigException("gitops.host", "is not set and this machine's name '" + name + "' " + RULE);
+        }
+        return name;
     }
 
     private static String ofThisMachine() {

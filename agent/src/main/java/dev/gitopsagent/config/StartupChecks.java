@@ -1,7 +1,6 @@
 package dev.gitopsagent.config;
 
 import java.io.File;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,19 +11,6 @@ import dev.gitopsagent.deploy.Action;
 public final class StartupChecks {
 
     private StartupChecks() {
-    }
-
-    public static Path stateDirectory(AgentConfig config) {
-        Path dir = config.stateDir();
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new InvalidConfigException("gitops.state-dir", "names " + dir + ", which cannot be created: " + e.getMessage());
-        }
-        if (!Files.isWritable(dir)) {
-            throw new InvalidConfigException("gitops.state-dir", "names " + dir + ", which is not writable");
-        }
-        return dir;
     }
 
     public static void durations(AgentConfig config) {

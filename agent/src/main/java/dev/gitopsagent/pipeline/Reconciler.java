@@ -127,9 +127,6 @@ public final class Reconciler {
     private ReconcileOutcome reconcileOnce() throws IOException, InterruptedException {
         status.phase(Phase.FETCHING);
         RemoteHeads heads = probe();
-        if (heads == null) {
-            return new ReconcileOutcome.Errored(status.lastError().map(LiveStatus.Problem::reason).orElse("no remote answered"));
-        }
         String mainHead = heads.ids().get(target.branch()).name();
         String observed = heads.describe();
         status.remoteHead(mainHead);
@@ -153,8 +150,8 @@ public final class Reconciler {
         return decide(choose(fetched), observed);
     }
 
-    /** The branch heads from the first remote that answers; failures are logged and the next remote is tried. */
-    private RemoteHeads probe() {
+    /** The branch heads from the first remote that answers; a remote that fails is skipped for the next. */
+    private RemoteHeads probe() throws IOException {
         List<String> failures = new ArrayList<>();
         for (Remote remote : remotes) {
             try {
@@ -169,10 +166,7 @@ public final class Reconciler {
             }
         }
         answering = null;
-        String reason = "cannot read branch " + target.branch() + " from any remote: " + String.join("; ", failures);
-        LOG.warn(reason);
-        status.failed(reason);
-        return null;
+        throw new IOException("cannot read branch " + target.branch() + " from any remote: " + String.join("; ", failures));
     }
 
     /** The branch heads one remote advertised; the main branch is always among them. */
