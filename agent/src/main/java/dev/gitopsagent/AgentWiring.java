@@ -125,8 +125,8 @@ public class AgentWiring {
 
     @Produces
     @Singleton
-    LocalMirror localMirror(StateDirectory stateDir, RemoteAccess access) throws IOException {
-        return LocalMirror.open(stateDir.resolve("repo.git"), access);
+    LocalMirror localMirror(AgentConfig config, StateDirectory stateDir, RemoteAccess access) throws IOException {
+        return LocalMirror.open(stateDir.resolve("repo.git"), config.repository().branch(), access);
     }
 
     void closeMirror(@Disposes LocalMirror mirror) {

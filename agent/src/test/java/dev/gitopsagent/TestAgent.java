@@ -50,7 +50,7 @@ public final class TestAgent implements AutoCloseable {
         this.access = wiring.remoteAccess(config, stateDir);
         StateStore store = wiring.stateStore(stateDir);
         NixosRebuild rebuild = wiring.nixosRebuild(config, stateDir);
-        this.mirror = wiring.localMirror(stateDir, access);
+        this.mirror = wiring.localMirror(config, stateDir, access);
         this.reconciler = wiring.reconciler(config, stateDir, mirror, rebuild, system, store, status, clock);
         this.loop = wiring.reconcileLoop(config, reconciler, status, metrics, clock);
         this.actions = wiring.operatorActions(store, loop, rebuild, system, status, metrics, clock);

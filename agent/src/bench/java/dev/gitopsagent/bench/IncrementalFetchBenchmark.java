@@ -48,7 +48,7 @@ final class IncrementalFetchBenchmark {
             Remote remote = Remote.parse("origin", url, "gitops.repository.url");
             WireMeter wire = new WireMeter(server);
             try (RemoteAccess access = RemoteAccess.from(config.repository(), state);
-                    LocalMirror mirror = LocalMirror.open(state.resolve("repo.git"), access)) {
+                    LocalMirror mirror = LocalMirror.open(state.resolve("repo.git"), "main", access)) {
                 Cost agentClone = wire.measure(() -> InProcess.measure(() -> mirror.fetch(remote, List.of("main"))));
                 Cost gitClone = wire.measure(() -> shell.time(work, ShellTimer.command("git", "clone", "-q", "--bare", "--no-tags", url, "cli.git")));
                 String label = String.format(java.util.Locale.ROOT, "%,d", commits + 1);

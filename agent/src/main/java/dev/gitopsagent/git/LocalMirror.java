@@ -13,11 +13,13 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.eclipse.jgit.errors.TransportException;
+import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.NullProgressMonitor;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.lib.StoredConfig;
 import org.eclipse.jgit.revwalk.RevWalk;
@@ -34,28 +36,37 @@ import org.jboss.logging.Logger;
 import dev.gitopsagent.FileTrees;
 
 /**
- * The agent's own bare clone under the state directory. Builds read from it by commit id
- * ({@code git+file://...?rev=}), so nothing in a working tree can change between verify and build.
+ * The agent's own bare clone under the state directory. Builds read from it by branch and commit id
+ * ({@code git+file://...?ref=refs/heads/<branch>&rev=<id>}), so nothing in a working tree can change
+ * between verify and build. It is laid out like a plain bare clone, because that is what Nix's Git
+ * fetcher expects: each branch under {@code refs/heads/} and {@code HEAD} naming the main branch.
+ * (Nix 2.8 fetches the named ref from it with {@code git fetch}; with only {@code refs/remotes/*}
+ * and a dangling {@code HEAD} it fails, and Nix 2.26 warns about the {@code HEAD}.)
  */
 public final class LocalMirror implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(LocalMirror.class);
 
     private final Path directory;
+    private final String headBranch;
     private final RemoteAccess access;
     /** HTTP remotes that did not answer a direct ls-refs request; they get JGit's two-request probe. */
     private final Set<String> noDirectLsRefs = ConcurrentHashMap.newKeySet();
     private Repository repository;
 
-    private LocalMirror(Path directory, RemoteAccess access, Repository repository) {
+    private LocalMirror(Path directory, String headBranch, RemoteAccess access, Repository repository) {
         this.directory = directory;
+        this.headBranch = headBranch;
         this.access = access;
         this.repository = repository;
     }
 
-    /** Opens the clone, creating it when missing and re-creating it when it is corrupt. */
-    public static LocalMirror open(Path directory, RemoteAccess access) throws IOException {
-        return new LocalMirror(directory, access, openOrCreate(directory));
+    /**
+     * Opens the clone, creating it when missing and re-creating it when it is corrupt. {@code HEAD}
+     * names {@code headBranch} (the main branch), which exists from the first fetch on.
+     */
+    public static LocalMirror open(Path directory, String headBranch, RemoteAccess access) throws IOException {
+        return new LocalMirror(directory, headBranch, access, openOrCreate(directory, headBranch));
     }
 
     public Repository repository() {
@@ -109,9 +120,13 @@ public final class LocalMirror implements AutoCloseable {
         return heads;
     }
 
-    /** Fetches the branches into {@code refs/remotes/<remote>/<branch>} and returns where each points. */
+    /**
+     * Fetches the branches into {@code refs/heads/<branch>} and returns where each points. Whichever
+     * remote answered, the local branch is where that remote's branch is: nothing is built from it
+     * before its commits are verified, and the build names the verified commit id.
+     */
     public Map<String, ObjectId> fetch(Remote remote, Collection<String> branches) throws IOException {
-        List<RefSpec> specs = branches.stream().map(branch -> new RefSpec("+refs/heads/" + branch + ":" + trackingRef(remote, branch))).toList();
+        List<RefSpec> specs = branches.stream().map(branch -> new RefSpec("+refs/heads/" + branch + ":refs/heads/" + branch)).toList();
         try (Transport transport = Transport.open(repository, remote.uri())) {
             access.apply(transport);
             transport.setTagOpt(TagOpt.NO_TAGS);
@@ -129,10 +144,6 @@ public final class LocalMirror implements AutoCloseable {
             }
             return fetched;
         }
-    }
-
-    private static String trackingRef(Remote remote, String branch) {
-        return "refs/remotes/" + remote.name() + "/" + branch;
     }
 
     /**
@@ -179,10 +190,10 @@ public final class LocalMirror implements AutoCloseable {
         LOG.warnf("re-creating the local clone at %s", directory);
         repository.close();
         FileTrees.deleteRecursively(directory);
-        repository = openOrCreate(directory);
+        repository = openOrCreate(directory, headBranch);
     }
 
-    private static Repository openOrCreate(Path directory) throws IOException {
+    private static Repository openOrCreate(Path directory, String headBranch) throws IOException {
         if (Files.isDirectory(directory)) {
             try {
                 Repository existing = new FileRepositoryBuilder().setGitDir(directory.toFile()).setMustExist(true).build();
@@ -194,6 +205,7 @@ public final class LocalMirror implements AutoCloseable {
                     existing.close();
                     throw e;
                 }
+                pointHeadAt(existing, headBranch);
                 return existing;
             } catch (IOException | RuntimeException e) {
                 LOG.warnf("local clone at %s is unusable (%s); re-creating it", directory, e.getMessage());
@@ -207,7 +219,21 @@ public final class LocalMirror implements AutoCloseable {
         config.setInt("protocol", null, "version", 2);
         config.setBoolean("gc", null, "autoDetach", false);
         config.save();
+        pointHeadAt(created, headBranch);
         return created;
+    }
+
+    /** Links {@code HEAD} to the branch (clones of older versions, or a changed main branch, name another one). */
+    private static void pointHeadAt(Repository repository, String branch) throws IOException {
+        String target = Constants.R_HEADS + branch;
+        Ref head = repository.exactRef(Constants.HEAD);
+        if (head != null && head.isSymbolic() && head.getTarget().getName().equals(target)) {
+            return;
+        }
+        RefUpdate.Result result = repository.updateRef(Constants.HEAD).link(target);
+        if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.FORCED && result != RefUpdate.Result.NO_CHANGE) {
+            throw new IOException("cannot point HEAD of " + repository.getDirectory() + " at " + target + ": " + result);
+        }
     }
 
     @Override

@@ -287,7 +287,7 @@ public final class Reconciler {
     private ReconcileOutcome deploy(Candidate candidate, SignatureRecord signature, String observed)
             throws IOException, InterruptedException {
         String commit = candidate.commit();
-        FlakeRef flake = new FlakeRef(mirror.directory(), commit, target.host());
+        FlakeRef flake = new FlakeRef(mirror.directory(), candidate.branch(), commit, target.host());
         Action action = candidate.action();
         Instant started = clock.instant();
         if (!action.runsAnything()) {
@@ -311,14 +311,14 @@ public final class Reconciler {
         List<String> output = new ArrayList<>(build.outputTail());
         output.addAll(activation.outputTail());
         if (!activation.succeeded()) {
-            String reason = action + " " + activation.describeFailure() + restore(action, generationBefore, previous);
+            String reason = action + " " + activation.describeFailure() + restore(action, candidate.branch(), generationBefore, previous);
             return failed(commit, action, signature, started, reason, output, observed);
         }
         if (action != Action.BOOT && !health.isEmpty()) {
             status.phase(Phase.CHECKING_HEALTH);
             Optional<String> problem = health.verdict();
             if (problem.isPresent()) {
-                String reason = "health check failed after " + action + ": " + problem.get() + restore(action, generationBefore, previous);
+                String reason = "health check failed after " + action + ": " + problem.get() + restore(action, candidate.branch(), generationBefore, previous);
                 return failed(commit, action, signature, started, reason, output, observed);
             }
         }
@@ -329,17 +329,19 @@ public final class Reconciler {
      * Puts the previous system back after a broken activation: a failed switch may already have
      * moved the profile and the running system. The last deployed commit is activated again (it is
      * already built); {@code switch --rollback} is only the fallback, because after an earlier failed
-     * attempt the generation just below the current one can be another broken one. Returns what was
-     * done, for the failure reason.
+     * attempt the generation just below the current one can be another broken one. The previous
+     * commit is an ancestor of the one just tried, so it is built from the same branch (and Nix's
+     * fetcher cache already holds any commit it built before). Returns what
+     * was done, for the failure reason.
      */
-    private String restore(Action action, int generationBefore, Optional<String> previous) throws IOException, InterruptedException {
+    private String restore(Action action, String branch, int generationBefore, Optional<String> previous) throws IOException, InterruptedException {
         status.phase(Phase.ROLLING_BACK);
         if (action == Action.SWITCH && generation() == generationBefore) {
             return "; the system profile did not change";
         }
         ProcessRunner.Result result;
         if (previous.isPresent()) {
-            result = rebuild.activate(action, new FlakeRef(mirror.directory(), previous.get(), target.host()));
+            result = rebuild.activate(action, new FlakeRef(mirror.directory(), branch, previous.get(), target.host()));
         } else if (action == Action.SWITCH) {
             result = rebuild.rollback();
         } else {

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
-import java.util.List;
 import java.util.Map;
 
 import org.eclipse.jgit.lib.ObjectId;
@@ -99,13 +98,44 @@ class LocalMirrorTest {
         assertThat(fleet.server().requestCount()).isEqualTo(1);
     }
 
+    @Test
+    void keepsEachFetchedBranchUnderRefsHeadsWithHeadOnTheMainBranch() throws Exception {
+        String main = fleet.pushUnsigned("first");
+        String testing = fleet.work().commitUnsigned("on testing");
+        fleet.work().pushTo(fleet.remote(), "testing-web1");
+        open(Map.of());
+
+        mirror.fetch(origin(), List.of("testing-web1", "main"));
+
+        // Read back with the real git CLI, which is what Nix's fetcher runs on this clone.
+        assertThat(git("rev-parse", "refs/heads/main", "refs/heads/testing-web1")).isEqualTo(main + "\n" + testing);
+        assertThat(git("symbolic-ref", "HEAD")).isEqualTo("refs/heads/main");
+        assertThat(git("rev-parse", "HEAD")).isEqualTo(main);
+    }
+
+    @Test
+    void aCloneWhoseHeadNamesAnotherBranchGetsItOnTheMainBranch() throws Exception {
+        Path clone = root.resolve("state/repo.git");
+        dev.gitopsagent.testing.WorkRepo.initBare(clone, "master");
+        open(Map.of());
+
+        assertThat(git("symbolic-ref", "HEAD")).isEqualTo("refs/heads/main");
+    }
+
     private void open(Map<String, String> extra) throws IOException {
         Map<String, String> properties = new HashMap<>(fleet.agentProperties());
         properties.putAll(extra);
         var config = TestAgent.configFrom(properties);
         Path state = Files.createDirectories(root.resolve("state"));
         access = RemoteAccess.from(config.repository(), state);
-        mirror = LocalMirror.open(state.resolve("repo.git"), access);
+        mirror = LocalMirror.open(state.resolve("repo.git"), "main", access);
+    }
+
+    private String git(String... args) {
+        List<String> command = new java.util.ArrayList<>(List.of("git", "--git-dir", mirror.directory().toString()));
+        command.addAll(List.of(args));
+        return dev.gitopsagent.testing.CommandLine.of(command).env("GIT_CONFIG_GLOBAL", "/dev/null").env("GIT_CONFIG_NOSYSTEM", "1")
+                .runChecked().stdout().strip();
     }
 
     private Remote origin() {

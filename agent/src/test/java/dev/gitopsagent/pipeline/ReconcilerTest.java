@@ -83,7 +83,7 @@ class ReconcilerTest {
         String commit = fleet.pushSigned(TestKeys.trustedSsh(), "first configuration");
         start().reconcile();
 
-        String flake = "git+file://" + dir.resolve("state/repo.git") + "?rev=" + commit + "#" + Fleet.HOST;
+        String flake = "git+file://" + dir.resolve("state/repo.git") + "?ref=refs/heads/main&rev=" + commit + "#" + Fleet.HOST;
         assertThat(fleet.host().invocations()).containsExactly("nixos-rebuild build --flake " + flake, "nixos-rebuild switch --flake " + flake);
     }
 
