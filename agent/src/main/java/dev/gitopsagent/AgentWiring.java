@@ -26,9 +26,18 @@ import dev.gitopsagent.deploy.SystemProfile;
 import dev.gitopsagent.git.LocalMirror;
 import dev.gitopsagent.git.Remote;
 import dev.gitopsagent.git.RemoteAccess;
+import dev.gitopsagent.pipeline.Activate;
+import dev.gitopsagent.pipeline.Descend;
+import dev.gitopsagent.pipeline.Fetch;
+import dev.gitopsagent.pipeline.Gate;
 import dev.gitopsagent.pipeline.OperatorActions;
+import dev.gitopsagent.pipeline.Probe;
+import dev.gitopsagent.pipeline.Realise;
 import dev.gitopsagent.pipeline.ReconcileOutcome;
 import dev.gitopsagent.pipeline.Reconciler;
+import dev.gitopsagent.pipeline.Recorder;
+import dev.gitopsagent.pipeline.Select;
+import dev.gitopsagent.pipeline.Verify;
 import dev.gitopsagent.state.StateStore;
 import dev.gitopsagent.status.AgentMetrics;
 import dev.gitopsagent.status.ForgeReporter;
@@ -147,7 +156,17 @@ public class AgentWiring {
         List<Remote> remotes = remotes(config.repository());
         HealthGate health = HealthGate.from(config.health(), () -> reachAny(mirror, remotes, target.branch()),
                 new ProcessRunner(config.deploy().outputTailLines()), stateDir.path(), clock);
-        return new Reconciler(target, remotes, mirror, new CommitVerifier(anchors, clock), rebuild, health, system, store, status, clock);
+        Reconciler.Stages stages = new Reconciler.Stages(
+                new Probe(target, remotes, mirror, store, status),
+                new Gate(store),
+                new Fetch(mirror, status),
+                new Select(target, mirror),
+                new Descend(target, mirror, system, store),
+                new Verify(mirror, new CommitVerifier(anchors, clock), status),
+                new Realise(target, mirror, rebuild, store, status, clock),
+                new Activate(target, mirror, rebuild, health, system, store, status),
+                new Recorder(target, system, store, status, clock));
+        return new Reconciler(target, stages, store, status);
     }
 
     @Produces

@@ -1,0 +1,123 @@
+package dev.gitopsagent.pipeline;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import org.jboss.logging.Logger;
+
+import dev.gitopsagent.deploy.Action;
+import dev.gitopsagent.deploy.FlakeRef;
+import dev.gitopsagent.deploy.HealthGate;
+import dev.gitopsagent.deploy.NixosRebuild;
+import dev.gitopsagent.deploy.ProcessRunner;
+import dev.gitopsagent.deploy.SystemProfile;
+import dev.gitopsagent.git.LocalMirror;
+import dev.gitopsagent.state.StateStore;
+import dev.gitopsagent.status.LiveStatus;
+import dev.gitopsagent.status.Phase;
+
+/**
+ * Stage 7: switch, boot or test the built system, then check its health; if either fails, put the
+ * previous system back. In dry-run it logs the command.
+ */
+public final class Activate {
+
+    private static final Logger LOG = Logger.getLogger(Activate.class);
+
+    /** An activated (or, in dry-run, described) system and everything its commands printed. */
+    record Activated(Realise.Built built, List<String> output) {
+
+        Select.Candidate candidate() {
+            return built.candidate();
+        }
+    }
+
+    private final Reconciler.Target target;
+    private final LocalMirror mirror;
+    private final NixosRebuild rebuild;
+    private final HealthGate health;
+    private final SystemProfile system;
+    private final StateStore store;
+    private final LiveStatus status;
+
+    public Activate(Reconciler.Target target, LocalMirror mirror, NixosRebuild rebuild, HealthGate health, SystemProfile system, StateStore store,
+            LiveStatus status) {
+        this.target = target;
+        this.mirror = mirror;
+        this.rebuild = rebuild;
+        this.health = health;
+        this.system = system;
+        this.store = store;
+        this.status = status;
+    }
+
+    Step<Activated> activate(Realise.Built built) throws IOException, InterruptedException {
+        Select.Candidate candidate = built.candidate();
+        Action action = candidate.action();
+        if (!action.runsAnything()) {
+            String wouldRun = "would run: " + String.join(" ", rebuild.activateCommand(candidate.testing() ? Action.TEST : Action.SWITCH, built.flake()));
+            LOG.infof("dry-run: %s", wouldRun);
+            List<String> output = new ArrayList<>(built.output());
+            output.add(wouldRun);
+            return Step.proceed(new Activated(built, output));
+        }
+        status.phase(Phase.ACTIVATING);
+        int generationBefore = generation();
+        // What to go back to if this breaks the host: for a test, whatever runs now; for a switch, the boot default.
+        Optional<String> previous = candidate.testing() ? store.current().running() : store.current().deployed();
+        ProcessRunner.Result activation = rebuild.activate(action, built.flake());
+        List<String> output = new ArrayList<>(built.output());
+        output.addAll(activation.outputTail());
+        if (!activation.succeeded()) {
+            String reason = action + " " + activation.describeFailure() + restore(action, candidate.branch(), generationBefore, previous);
+            return Step.stop(new Halt.Failed(built, reason, output));
+        }
+        if (action != Action.BOOT && !health.isEmpty()) {
+            status.phase(Phase.CHECKING_HEALTH);
+            Optional<String> problem = health.verdict();
+            if (problem.isPresent()) {
+                String reason = "health check failed after " + action + ": " + problem.get() + restore(action, candidate.branch(), generationBefore, previous);
+                return Step.stop(new Halt.Failed(built, reason, output));
+            }
+        }
+        return Step.proceed(new Activated(built, output));
+    }
+
+    /**
+     * Puts the previous system back after a broken activation: a failed switch may already have
+     * moved the profile and the running system. The last deployed commit is activated again (it is
+     * already built); {@code switch --rollback} is only the fallback, because after an earlier failed
+     * attempt the generation just below the current one can be another broken one. The previous
+     * commit is an ancestor of the one just tried, so it is built from the same branch (and Nix's
+     * fetcher cache already holds any commit it built before). Returns what was done, for the
+     * failure reason.
+     */
+    private String restore(Action action, String branch, int generationBefore, Optional<String> previous) throws IOException, InterruptedException {
+        status.phase(Phase.ROLLING_BACK);
+        if (action == Action.SWITCH && generation() == generationBefore) {
+            return "; the system profile did not change";
+        }
+        ProcessRunner.Result result;
+        if (previous.isPresent()) {
+            result = rebuild.activate(action, new FlakeRef(mirror.directory(), branch, previous.get(), target.host()));
+        } else if (action == Action.SWITCH) {
+            result = rebuild.rollback();
+        } else {
+            return "";
+        }
+        if (!result.succeeded()) {
+            String message = "ROLLBACK FAILED (" + String.join(" ", result.command()) + " " + result.describeFailure()
+                    + "): the host needs attention";
+            LOG.error(message);
+            return "; " + message;
+        }
+        String restored = previous.map(commit -> "; switched back to " + commit).orElse("; rolled back");
+        return action == Action.SWITCH ? restored + " (generation " + generation() + ")" : restored;
+    }
+
+    private int generation() {
+        return system.currentGeneration().map(SystemProfile.Generation::number).orElse(0);
+    }
+}

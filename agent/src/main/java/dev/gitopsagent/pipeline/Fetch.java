@@ -1,0 +1,65 @@
+package dev.gitopsagent.pipeline;
+
+import java.io.IOException;
+import java.util.Map;
+
+import org.eclipse.jgit.errors.CorruptObjectException;
+import org.eclipse.jgit.errors.MissingObjectException;
+import org.eclipse.jgit.errors.PackInvalidException;
+import org.eclipse.jgit.lib.ObjectId;
+import org.jboss.logging.Logger;
+
+import dev.gitopsagent.git.LocalMirror;
+import dev.gitopsagent.git.Remote;
+import dev.gitopsagent.status.LiveStatus;
+
+/**
+ * Stage 2: are the advertised commits here, and complete? Fetches them into the local mirror; a
+ * damaged mirror is re-cloned once.
+ */
+public final class Fetch {
+
+    private static final Logger LOG = Logger.getLogger(Fetch.class);
+
+    /** The fetched branch heads, and the advertised heads a decision about them is valid for. */
+    record Fetched(String mainBranch, Map<String, ObjectId> ids, String observedHeads) {
+    }
+
+    private final LocalMirror mirror;
+    private final LiveStatus status;
+
+    public Fetch(LocalMirror mirror, LiveStatus status) {
+        this.mirror = mirror;
+        this.status = status;
+    }
+
+    Step<Fetched> commits(Probe.RemoteHeads heads) throws IOException {
+        Map<String, ObjectId> fetched = fetch(heads.remote(), heads);
+        status.remoteHeadCommittedAt(mirror.commitTime(fetched.get(heads.mainBranch())).orElse(null));
+        return Step.proceed(new Fetched(heads.mainBranch(), fetched, heads.describe()));
+    }
+
+    private Map<String, ObjectId> fetch(Remote remote, Probe.RemoteHeads heads) throws IOException {
+        Map<String, ObjectId> fetched;
+        try {
+            fetched = mirror.fetch(remote, heads.ids().keySet());
+        } catch (IOException e) {
+            if (!isLocalCorruption(e)) {
+                throw new IOException("fetch from " + remote + " failed: " + e.getMessage(), e);
+            }
+            LOG.warnf("local clone is damaged (%s); re-cloning", e.getMessage());
+            mirror.recreate();
+            return mirror.fetch(remote, heads.ids().keySet());
+        }
+        if (!fetched.values().stream().allMatch(mirror::isComplete)) {
+            LOG.warn("local clone is missing objects of the fetched commits; re-cloning");
+            mirror.recreate();
+            fetched = mirror.fetch(remote, heads.ids().keySet());
+        }
+        return fetched;
+    }
+
+    private static boolean isLocalCorruption(IOException e) {
+        return e instanceof CorruptObjectException || e instanceof MissingObjectException || e instanceof PackInvalidException;
+    }
+}

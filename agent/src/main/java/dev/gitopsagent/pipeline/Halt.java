@@ -1,0 +1,27 @@
+package dev.gitopsagent.pipeline;
+
+import java.util.List;
+
+/** Why a reconcile stopped before deploying: one type for each way to stop, recorded by {@link Recorder}. */
+public sealed interface Halt {
+
+    /** The remote heads are the ones already decided on; nothing was fetched. */
+    record NothingNew(String head) implements Halt {
+    }
+
+    /** Deployments are suspended; the remote head was looked at, not deployed. */
+    record Suspended(String head) implements Halt {
+    }
+
+    /** The candidate is what already runs (or is already under test): decided, nothing to build. */
+    record UpToDate(Select.Candidate candidate) implements Halt {
+    }
+
+    /** Refused before anything was built: signature, ancestry or trust problem. */
+    record Refused(String commit, String reason, String observedHeads) implements Halt {
+    }
+
+    /** Build, activation or health check failed; the running system was restored. */
+    record Failed(Realise.Built built, String reason, List<String> output) implements Halt {
+    }
+}

@@ -1,0 +1,134 @@
+package dev.gitopsagent.pipeline;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import org.jboss.logging.Logger;
+
+import dev.gitopsagent.deploy.Action;
+import dev.gitopsagent.deploy.SystemProfile;
+import dev.gitopsagent.state.AgentState;
+import dev.gitopsagent.state.Attempt;
+import dev.gitopsagent.state.Deployment;
+import dev.gitopsagent.state.Evaluation;
+import dev.gitopsagent.state.StateStore;
+import dev.gitopsagent.status.LiveStatus;
+
+/**
+ * Last stage: what happened, durably (the state file) and for people (log and live status). A
+ * deployment, a refusal and a failure each become the decision about the heads they were made on,
+ * so the same heads are not tried again.
+ */
+public final class Recorder {
+
+    private static final Logger LOG = Logger.getLogger(Recorder.class);
+
+    private final Reconciler.Target target;
+    private final SystemProfile system;
+    private final StateStore store;
+    private final LiveStatus status;
+    private final Clock clock;
+
+    public Recorder(Reconciler.Target target, SystemProfile system, StateStore store, LiveStatus status, Clock clock) {
+        this.target = target;
+        this.system = system;
+        this.store = store;
+        this.status = status;
+        this.clock = clock;
+    }
+
+    ReconcileOutcome deployed(Activate.Activated activated) throws IOException {
+        Select.Candidate candidate = activated.candidate();
+        Realise.Built built = activated.built();
+        String commit = candidate.commit();
+        Instant finished = clock.instant();
+        Integer generation = system.currentGeneration().map(SystemProfile.Generation::number).orElse(null);
+        var signature = built.verified().signature();
+        Deployment deployment = new Deployment(commit, candidate.action().toString(), Deployment.Result.SUCCEEDED, built.started(), finished,
+                Duration.between(built.started(), finished).toMillis(), null, signature, generation, activated.output());
+        store.update(s -> (candidate.testing() ? s.withTesting(commit) : s.withDeployed(commit, finished, signature))
+                .withEvaluation(evaluation(commit, Evaluation.Outcome.DEPLOYED, null, candidate.observedHeads()))
+                .withFinished(deployment, target.historySize()));
+        LOG.infof("deployed %s from %s (%s)", commit, candidate.branch(), candidate.action());
+        return new ReconcileOutcome.Deployed(commit, candidate.action().toString());
+    }
+
+    ReconcileOutcome stopped(Halt halt) throws IOException {
+        if (halt instanceof Halt.NothingNew nothingNew) {
+            return new ReconcileOutcome.Unchanged(nothingNew.head());
+        }
+        if (halt instanceof Halt.Suspended suspended) {
+            return new ReconcileOutcome.Suspended(suspended.head());
+        }
+        if (halt instanceof Halt.UpToDate upToDate) {
+            Select.Candidate candidate = upToDate.candidate();
+            store.update(s -> s.withEvaluation(evaluation(candidate.commit(), Evaluation.Outcome.DEPLOYED, null, candidate.observedHeads())));
+            return new ReconcileOutcome.Unchanged(candidate.commit());
+        }
+        if (halt instanceof Halt.Refused refused) {
+            return refused(refused);
+        }
+        return failed((Halt.Failed) halt);
+    }
+
+    private ReconcileOutcome refused(Halt.Refused refused) throws IOException {
+        String commit = refused.commit();
+        String message = "refused " + commit + ": " + refused.reason();
+        LOG.error(message);
+        status.failed(message);
+        store.update(s -> s.withEvaluation(evaluation(commit, Evaluation.Outcome.REFUSED, message, refused.observedHeads())));
+        return new ReconcileOutcome.Refused(commit, message);
+    }
+
+    private ReconcileOutcome failed(Halt.Failed failed) throws IOException {
+        Realise.Built built = failed.built();
+        Select.Candidate candidate = built.candidate();
+        String commit = candidate.commit();
+        Instant finished = clock.instant();
+        Deployment deployment = new Deployment(commit, candidate.action().toString(), Deployment.Result.FAILED, built.started(), finished,
+                Duration.between(built.started(), finished).toMillis(), failed.reason(), built.verified().signature(), null, failed.output());
+        String message = "deployment of " + commit + " failed: " + failed.reason()
+                + "; it is not retried until the branch moves or a retry is requested";
+        store.update(s -> s.withEvaluation(evaluation(commit, Evaluation.Outcome.FAILED, message, candidate.observedHeads()))
+                .withFinished(deployment, target.historySize()));
+        LOG.error(message);
+        status.failed(message);
+        return new ReconcileOutcome.Failed(commit, message);
+    }
+
+    private Evaluation evaluation(String commit, Evaluation.Outcome outcome, String reason, String observed) {
+        return new Evaluation(commit, outcome, reason, clock.instant(), observed);
+    }
+
+    /**
+     * A deployment that was running when the agent stopped: if the running system is that commit,
+     * it was activated; otherwise it did not finish and will be tried again.
+     */
+    void recoverInterruptedAttempt() throws IOException {
+        Optional<Attempt> attempt = store.current().inProgress();
+        if (attempt.isEmpty()) {
+            return;
+        }
+        Attempt interrupted = attempt.get();
+        boolean activated = system.runningCommit().filter(interrupted.commit()::equals).isPresent();
+        Instant now = clock.instant();
+        Deployment.Result result = activated ? Deployment.Result.SUCCEEDED : Deployment.Result.INTERRUPTED;
+        String reason = activated ? "agent stopped after activation; read back from the running system"
+                : "agent stopped before the deployment finished";
+        Deployment deployment = new Deployment(interrupted.commit(), interrupted.action(), result, interrupted.startedAt(), now,
+                Duration.between(interrupted.startedAt(), now).toMillis(), reason, interrupted.signature(), null, List.of());
+        LOG.warnf("previous run was interrupted while deploying %s: %s", interrupted.commit(), reason);
+        store.update(loaded -> {
+            AgentState recovered = loaded.withFinished(deployment, target.historySize());
+            if (!activated) {
+                return recovered;
+            }
+            return interrupted.action().equals(Action.TEST.toString()) ? recovered.withTesting(interrupted.commit())
+                    : recovered.withDeployed(interrupted.commit(), now, interrupted.signature());
+        });
+    }
+}
