@@ -3,6 +3,7 @@ package dev.gitopsagent.deploy;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 import org.jboss.logging.Logger;
@@ -27,12 +28,24 @@ public final class NixosRebuild {
         this.runner = runner;
     }
 
+    /**
+     * Inputs come only from the signed {@code flake.lock}: without these flags Nix would resolve an
+     * input the lock file does not pin (from the registry or the network) and write the result back.
+     */
+    private static final List<String> LOCKED = List.of("--no-update-lock-file", "--no-write-lock-file");
+
     public List<String> buildCommand(FlakeRef flake) {
-        return List.of(executable, "build", "--flake", flake.toString());
+        return flakeCommand("build", flake);
     }
 
     public List<String> activateCommand(Action action, FlakeRef flake) {
-        return List.of(executable, action.subcommand(), "--flake", flake.toString());
+        return flakeCommand(action.subcommand(), flake);
+    }
+
+    private List<String> flakeCommand(String subcommand, FlakeRef flake) {
+        List<String> command = new ArrayList<>(List.of(executable, subcommand, "--flake", flake.toString()));
+        command.addAll(LOCKED);
+        return List.copyOf(command);
     }
 
     public List<String> rollbackCommand() {

@@ -79,12 +79,14 @@ class ReconcilerTest {
     }
 
     @Test
-    void buildsExactlyTheVerifiedCommitFromTheLocalCloneThenActivatesIt() throws Exception {
+    void buildsExactlyTheVerifiedCommitFromTheLocalCloneWithItsLockFileThenActivatesIt() throws Exception {
         String commit = fleet.pushSigned(TestKeys.trustedSsh(), "first configuration");
         start().reconcile();
 
         String flake = "git+file://" + dir.resolve("state/repo.git") + "?ref=refs/heads/main&rev=" + commit + "#" + Fleet.HOST;
-        assertThat(fleet.host().invocations()).containsExactly("nixos-rebuild build --flake " + flake, "nixos-rebuild switch --flake " + flake);
+        String pinned = " --no-update-lock-file --no-write-lock-file";
+        assertThat(fleet.host().invocations())
+                .containsExactly("nixos-rebuild build --flake " + flake + pinned, "nixos-rebuild switch --flake " + flake + pinned);
     }
 
     @Test
@@ -231,6 +233,19 @@ class ReconcilerTest {
     }
 
     @Test
+    void buildsAndActivatesThePinnedRootCommitWhenItIsTheBranchHead() throws Exception {
+        String root = fleet.pushSigned(TestKeys.trustedSsh(), "first configuration");
+        Map<String, String> properties = fleet.agentProperties();
+        properties.put("gitops.trust.root-commit", root);
+
+        assertThat(start(properties).reconcile()).isEqualTo(new ReconcileOutcome.Deployed(root, "switch"));
+        assertThat(fleet.host().runningRevision()).contains(root);
+        assertThat(agent.state().deployedCommit()).isEqualTo(root);
+        assertThat(agent.reconcile()).isInstanceOf(ReconcileOutcome.Unchanged.class);
+        assertThat(fleet.host().invocations()).hasSize(2);
+    }
+
+    @Test
     void pollWithNoNewCommitFetchesNothing() throws Exception {
         fleet.pushSigned(TestKeys.trustedSsh(), "first configuration");
         start().reconcile();
@@ -346,7 +361,8 @@ class ReconcilerTest {
                 {"attempt": {"commit": "%s", "action": "switch", "startedAt": "2026-01-01T00:00:00Z"}}
                 """.formatted(commit);
         fleet.writeFile("state/state.json", stateWithAttempt);
-        fleet.host().run(dir, "switch", "--flake", "git+file://" + fleet.remote() + "?rev=" + commit + "#" + Fleet.HOST).orThrow();
+        fleet.host().run(dir, "switch", "--flake", "git+file://" + fleet.remote() + "?rev=" + commit + "#" + Fleet.HOST,
+                "--no-update-lock-file", "--no-write-lock-file").orThrow();
 
         start();
 

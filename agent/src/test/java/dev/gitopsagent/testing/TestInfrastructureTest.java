@@ -276,7 +276,7 @@ class TestInfrastructureTest {
 
         @Test
         void switchCreatesANewGenerationAndActivatesTheRevision() {
-            ProcessResult result = nixosRebuild.run(dir, "switch", "--flake", flake(sshSignedCommit, "web1"), "-L");
+            ProcessResult result = nixosRebuild.run(dir, "switch", "--flake", flake(sshSignedCommit, "web1"), "--no-update-lock-file", "--no-write-lock-file", "-L");
 
             assertThat(result.exitCode()).as(result.stderr()).isZero();
             assertThat(result.stderr()).contains("building the system configuration...", "activating the configuration...");
@@ -284,12 +284,24 @@ class TestInfrastructureTest {
             assertThat(nixosRebuild.currentGeneration()).isEqualTo(1);
             assertThat(nixosRebuild.runningRevision()).contains(sshSignedCommit);
             assertThat(nixosRebuild.invocations())
-                    .containsExactly("nixos-rebuild switch --flake " + flake(sshSignedCommit, "web1") + " -L");
+                    .containsExactly("nixos-rebuild switch --flake " + flake(sshSignedCommit, "web1") + " --no-update-lock-file --no-write-lock-file -L");
+        }
+
+        @Test
+        void refusesAFlakeBuildThatMayUpdateOrWriteTheLockFile() {
+            ProcessResult mayUpdate = nixosRebuild.run(dir, "build", "--flake", flake(gpgSignedCommit, "web1"), "--no-write-lock-file");
+            ProcessResult mayWrite = nixosRebuild.run(dir, "switch", "--flake", flake(gpgSignedCommit, "web1"), "--no-update-lock-file");
+
+            assertThat(mayUpdate.exitCode()).isEqualTo(1);
+            assertThat(mayUpdate.stderr()).contains("pass --no-update-lock-file");
+            assertThat(mayWrite.exitCode()).isEqualTo(1);
+            assertThat(mayWrite.stderr()).contains("pass --no-write-lock-file");
+            assertThat(nixosRebuild.generations()).isEmpty();
         }
 
         @Test
         void buildLeavesAResultLinkAndChangesNothingElse() throws IOException {
-            ProcessResult result = nixosRebuild.run(dir, "build", "--flake", flake(gpgSignedCommit, "web1"));
+            ProcessResult result = nixosRebuild.run(dir, "build", "--flake", flake(gpgSignedCommit, "web1"), "--no-update-lock-file", "--no-write-lock-file");
 
             assertThat(result.exitCode()).as(result.stderr()).isZero();
             Path system = Files.readSymbolicLink(dir.resolve("result"));
@@ -302,22 +314,22 @@ class TestInfrastructureTest {
 
         @Test
         void bootChangesTheProfileButNotTheRunningSystemAndTestTheOpposite() {
-            nixosRebuild.run(dir, "switch", "--flake", flake(gpgSignedCommit, "web1")).orThrow();
-            nixosRebuild.run(dir, "boot", "--flake", flake(sshSignedCommit, "web1")).orThrow();
+            nixosRebuild.run(dir, "switch", "--flake", flake(gpgSignedCommit, "web1"), "--no-update-lock-file", "--no-write-lock-file").orThrow();
+            nixosRebuild.run(dir, "boot", "--flake", flake(sshSignedCommit, "web1"), "--no-update-lock-file", "--no-write-lock-file").orThrow();
 
             assertThat(nixosRebuild.generations()).containsExactly(1, 2);
             assertThat(nixosRebuild.bootRevision()).contains(sshSignedCommit);
             assertThat(nixosRebuild.runningRevision()).contains(gpgSignedCommit);
 
-            nixosRebuild.run(dir, "test", "--flake", flake(sshSignedCommit, "db1")).orThrow();
+            nixosRebuild.run(dir, "test", "--flake", flake(sshSignedCommit, "db1"), "--no-update-lock-file", "--no-write-lock-file").orThrow();
             assertThat(nixosRebuild.generations()).containsExactly(1, 2);
             assertThat(nixosRebuild.runningRevision()).contains(sshSignedCommit);
         }
 
         @Test
         void switchRollbackReturnsToThePreviousGeneration() {
-            nixosRebuild.run(dir, "switch", "--flake", flake(gpgSignedCommit, "web1")).orThrow();
-            nixosRebuild.run(dir, "switch", "--flake", flake(sshSignedCommit, "web1")).orThrow();
+            nixosRebuild.run(dir, "switch", "--flake", flake(gpgSignedCommit, "web1"), "--no-update-lock-file", "--no-write-lock-file").orThrow();
+            nixosRebuild.run(dir, "switch", "--flake", flake(sshSignedCommit, "web1"), "--no-update-lock-file", "--no-write-lock-file").orThrow();
 
             ProcessResult result = nixosRebuild.run(dir, "switch", "--rollback");
 
@@ -329,7 +341,7 @@ class TestInfrastructureTest {
 
         @Test
         void rollbackWithoutAPreviousGenerationFails() {
-            nixosRebuild.run(dir, "switch", "--flake", flake(gpgSignedCommit, "web1")).orThrow();
+            nixosRebuild.run(dir, "switch", "--flake", flake(gpgSignedCommit, "web1"), "--no-update-lock-file", "--no-write-lock-file").orThrow();
 
             ProcessResult result = nixosRebuild.run(dir, "switch", "--rollback");
 
@@ -341,7 +353,7 @@ class TestInfrastructureTest {
         void evaluationErrorFailsLikeNixAndChangesNothing() {
             String broken = commitToBareRepo(repo -> SampleFlake.breakEvaluation(repo, "web1", "web1 is misconfigured"));
 
-            ProcessResult result = nixosRebuild.run(dir, "switch", "--flake", flake(broken, "web1"));
+            ProcessResult result = nixosRebuild.run(dir, "switch", "--flake", flake(broken, "web1"), "--no-update-lock-file", "--no-write-lock-file");
 
             assertThat(result.exitCode()).isEqualTo(1);
             assertThat(result.stderr()).contains("… while evaluating", "error: web1 is misconfigured");
@@ -351,9 +363,9 @@ class TestInfrastructureTest {
         @Test
         void unknownRevisionAndUnknownHostFailWithNixErrors() {
             String missing = "0123456789abcdef0123456789abcdef01234567";
-            assertThat(nixosRebuild.run(dir, "build", "--flake", flake(missing, "web1")).stderr())
+            assertThat(nixosRebuild.run(dir, "build", "--flake", flake(missing, "web1"), "--no-update-lock-file", "--no-write-lock-file").stderr())
                     .contains("error: Cannot find Git revision '" + missing + "'");
-            ProcessResult noHost = nixosRebuild.run(dir, "build", "--flake", flake(gpgSignedCommit, "db1"));
+            ProcessResult noHost = nixosRebuild.run(dir, "build", "--flake", flake(gpgSignedCommit, "db1"), "--no-update-lock-file", "--no-write-lock-file");
             assertThat(noHost.exitCode()).isEqualTo(1);
             assertThat(noHost.stderr()).contains("does not provide attribute 'nixosConfigurations.\"db1\"'");
         }
@@ -371,7 +383,7 @@ class TestInfrastructureTest {
         void failingActivationExitsFourAfterSwitchingTheProfile() {
             String failing = commitToBareRepo(repo -> SampleFlake.failActivation(repo, "web1"));
 
-            ProcessResult result = nixosRebuild.run(dir, "switch", "--flake", flake(failing, "web1"));
+            ProcessResult result = nixosRebuild.run(dir, "switch", "--flake", flake(failing, "web1"), "--no-update-lock-file", "--no-write-lock-file");
 
             assertThat(result.exitCode()).isEqualTo(4);
             assertThat(result.stderr()).contains("warning: the following units failed: broken.service");
@@ -380,8 +392,8 @@ class TestInfrastructureTest {
 
         @Test
         void dryBuildAndDryActivateChangeNothing() {
-            nixosRebuild.run(dir, "dry-build", "--flake", flake(gpgSignedCommit, "web1")).orThrow();
-            ProcessResult dryActivate = nixosRebuild.run(dir, "dry-activate", "--flake", flake(gpgSignedCommit, "web1")).orThrow();
+            nixosRebuild.run(dir, "dry-build", "--flake", flake(gpgSignedCommit, "web1"), "--no-update-lock-file", "--no-write-lock-file").orThrow();
+            ProcessResult dryActivate = nixosRebuild.run(dir, "dry-activate", "--flake", flake(gpgSignedCommit, "web1"), "--no-update-lock-file", "--no-write-lock-file").orThrow();
 
             assertThat(dryActivate.stderr()).contains("would");
             assertThat(nixosRebuild.generations()).isEmpty();
@@ -392,7 +404,7 @@ class TestInfrastructureTest {
         @Test
         void slowBuildRunsItsSleepAsAChildProcessThatATreeKillStops() throws Exception {
             String slow = commitToBareRepo(repo -> SampleFlake.slowBuild(repo, "web1", 30));
-            Process build = new ProcessBuilder(nixosRebuild.executable().toString(), "build", "--flake", flake(slow, "web1"))
+            Process build = new ProcessBuilder(nixosRebuild.executable().toString(), "build", "--flake", flake(slow, "web1"), "--no-update-lock-file", "--no-write-lock-file")
                     .directory(dir.toFile()).start();
             try {
                 ProcessHandle sleep = awaitChild(build);
