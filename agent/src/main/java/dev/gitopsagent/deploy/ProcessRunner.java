@@ -1,8 +1,8 @@
 package dev.gitopsagent.deploy;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,6 +10,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import org.jboss.logging.Logger;
 
@@ -35,6 +36,9 @@ public final class ProcessRunner {
             return "exited with code " + exitCode;
         }
     }
+
+    /** The longest output line kept (log and status); the rest of a longer line is dropped as it arrives. */
+    static final int MAX_LINE_CHARS = 8192;
 
     private final int tailLines;
 
@@ -67,9 +71,8 @@ public final class ProcessRunner {
     }
 
     private void collect(Process process, Deque<String> tail) {
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = out.readLine()) != null) {
+        try (Reader out = new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)) {
+            BoundedLines lines = new BoundedLines(line -> {
                 LOG.info(line);
                 synchronized (tail) {
                     if (tail.size() == tailLines) {
@@ -77,9 +80,61 @@ public final class ProcessRunner {
                     }
                     tail.addLast(line);
                 }
+            });
+            char[] buffer = new char[8192];
+            int read;
+            while ((read = out.read(buffer)) != -1) {
+                lines.accept(buffer, read);
             }
+            lines.finish();
         } catch (IOException e) {
             LOG.debugf("output of process %d ended: %s", process.pid(), e.getMessage());
+        }
+    }
+
+    /**
+     * Splits output into lines like {@link java.io.BufferedReader#readLine()} (\n, \r or \r\n), but
+     * keeps at most {@link #MAX_LINE_CHARS} of each: a command that prints without newlines must not
+     * grow the agent's memory. What is cut is counted on the line.
+     */
+    static final class BoundedLines {
+        private final Consumer<String> sink;
+        private final StringBuilder line = new StringBuilder();
+        private long cut;
+        private boolean afterCarriageReturn;
+
+        BoundedLines(Consumer<String> sink) {
+            this.sink = sink;
+        }
+
+        void accept(char[] chars, int length) {
+            for (int i = 0; i < length; i++) {
+                char c = chars[i];
+                boolean secondHalfOfCrLf = c == '\n' && afterCarriageReturn;
+                afterCarriageReturn = c == '\r';
+                if (secondHalfOfCrLf) {
+                    continue;
+                }
+                if (c == '\n' || c == '\r') {
+                    emit();
+                } else if (line.length() < MAX_LINE_CHARS) {
+                    line.append(c);
+                } else {
+                    cut++;
+                }
+            }
+        }
+
+        void finish() {
+            if (line.length() > 0 || cut > 0) {
+                emit();
+            }
+        }
+
+        private void emit() {
+            sink.accept(cut == 0 ? line.toString() : line + " [" + cut + " more characters cut]");
+            line.setLength(0);
+            cut = 0;
         }
     }
 
