@@ -158,7 +158,7 @@ public class AgentWiring {
                 new ProcessRunner(config.deploy().outputTailLines()), stateDir.path(), clock);
         Reconciler.Stages stages = new Reconciler.Stages(
                 new Probe(target, remotes, mirror, store, status),
-                new Gate(store),
+                new Gate(store, status),
                 new Fetch(mirror, status),
                 new Select(target, mirror),
                 new Descend(target, mirror, system, store),

@@ -63,7 +63,6 @@ public final class Activate {
             output.add(wouldRun);
             return Step.proceed(new Activated(built, output));
         }
-        status.phase(Phase.ACTIVATING);
         int generationBefore = generation();
         // What to go back to if this breaks the host: for a test, whatever runs now; for a switch, the boot default.
         Optional<String> previous = candidate.testing() ? store.current().running() : store.current().deployed();

@@ -12,6 +12,7 @@ import dev.gitopsagent.git.LocalMirror;
 import dev.gitopsagent.state.AgentState;
 import dev.gitopsagent.state.SignatureRecord;
 import dev.gitopsagent.state.StateStore;
+import dev.gitopsagent.state.TestedCommit;
 
 /**
  * Stage 4: does the candidate continue what runs? It must descend from the baseline, or the forge
@@ -53,6 +54,11 @@ public final class Descend {
         if (baseline.isPresent()) {
             String base = baseline.get();
             if (base.equals(commit)) {
+                if (isOnlyTheTrustRoot(state, base)) {
+                    // The pinned root is where trust starts, not something that runs: it is verified, built and activated
+                    // like any first deployment.
+                    return Step.proceed(new Lineage.Continues(candidate, Optional.empty()));
+                }
                 if (state.testingCommit() == null) {
                     return Step.stop(new Halt.UpToDate(candidate));
                 }
@@ -67,14 +73,48 @@ public final class Descend {
                 return refuse(candidate, "not a descendant of the deployed commit " + base + ": force-push or rollback");
             }
         }
-        if (candidate.testing() && commit.equals(state.testingCommit())) {
-            return Step.stop(new Halt.UpToDate(candidate));
+        if (candidate.testing()) {
+            if (commit.equals(state.testingCommit())) {
+                return Step.stop(new Halt.UpToDate(candidate));
+            }
+            Optional<String> replay = replayOfTestedCommit(commit, state);
+            if (replay.isPresent()) {
+                return refuse(candidate, replay.get());
+            }
         }
         return Step.proceed(new Lineage.Continues(candidate, baseline));
     }
 
+    /**
+     * A testing commit must move the testing branch forward: one the newest tested commit already
+     * contains is a replay. While main has not moved since that test, the testing branch must also
+     * descend from it; once main deployed another commit, a testing branch may start afresh on top of it.
+     */
+    private Optional<String> replayOfTestedCommit(String commit, AgentState state) throws IOException {
+        Optional<TestedCommit> tested = state.tested();
+        if (tested.isEmpty()) {
+            return Optional.empty();
+        }
+        String last = tested.get().commit();
+        boolean known = mirror.hasCommit(ObjectId.fromString(last));
+        if (known && History.descendsFrom(mirror.repository(), ObjectId.fromString(last), ObjectId.fromString(commit))) {
+            return Optional.of("replay of an older testing commit: " + last + ", tested after it, already contains it");
+        }
+        boolean sameMain = tested.get().onTopOf() != null && tested.get().onTopOf().equals(state.deployedCommit());
+        if (sameMain && !(known && History.descendsFrom(mirror.repository(), ObjectId.fromString(commit), ObjectId.fromString(last)))) {
+            return Optional.of("the testing branch was rewritten: it does not descend from " + last
+                    + ", the last commit tested on top of " + state.deployedCommit() + " (see 'Rewriting a testing branch' in the README)");
+        }
+        return Optional.empty();
+    }
+
     private static Step<Lineage> refuse(Select.Candidate candidate, String reason) {
         return Step.stop(new Halt.Refused(candidate.commit(), reason, candidate.observedHeads()));
+    }
+
+    /** Nothing was deployed and the running system names no commit: the baseline is the configured trust root. */
+    private boolean isOnlyTheTrustRoot(AgentState state, String base) {
+        return state.deployed().isEmpty() && system.runningCommit().isEmpty() && target.trustRoot().filter(base::equals).isPresent();
     }
 
     /**

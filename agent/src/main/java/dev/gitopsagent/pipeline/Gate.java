@@ -6,6 +6,8 @@ import org.jboss.logging.Logger;
 
 import dev.gitopsagent.state.AgentState;
 import dev.gitopsagent.state.StateStore;
+import dev.gitopsagent.status.LiveStatus;
+import dev.gitopsagent.status.Phase;
 
 /**
  * May the reconcile go on now? While an operator has suspended deployments it stops; a suspension
@@ -16,9 +18,11 @@ public final class Gate {
     private static final Logger LOG = Logger.getLogger(Gate.class);
 
     private final StateStore store;
+    private final LiveStatus status;
 
-    public Gate(StateStore store) {
+    public Gate(StateStore store, LiveStatus status) {
         this.store = store;
+        this.status = status;
     }
 
     /** Before fetching: a suspended host does not even fetch. */
@@ -34,5 +38,21 @@ public final class Gate {
             store.update(s -> s.withSuspension(null));
         }
         return Step.proceed(heads);
+    }
+
+    /**
+     * After the build, before anything changes on the host: an operator may have suspended
+     * deployments while it ran. Nothing is activated then; the commit is tried again on resume.
+     */
+    Step<Realise.Built> mayActivate(Realise.Built built) {
+        // The phase moves first, then the state is read: a suspend that still sees an earlier phase is seen here
+        // (OperatorActions.suspend writes the state first, then reads the phase, to tell what will still happen).
+        status.phase(Phase.ACTIVATING);
+        AgentState state = store.current();
+        // A suspension that lifts itself when the branch moves was checked before the fetch; one set since then holds.
+        if (state.isSuspended()) {
+            return Step.stop(new Halt.SuspendedBeforeActivation(built, state.suspension().reason()));
+        }
+        return Step.proceed(built);
     }
 }

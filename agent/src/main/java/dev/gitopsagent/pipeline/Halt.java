@@ -13,6 +13,10 @@ public sealed interface Halt {
     record Suspended(String head) implements Halt {
     }
 
+    /** Deployments were suspended while the candidate was being built: built, not activated. */
+    record SuspendedBeforeActivation(Realise.Built built, String reason) implements Halt {
+    }
+
     /** The candidate is what already runs (or is already under test): decided, nothing to build. */
     record UpToDate(Select.Candidate candidate) implements Halt {
     }

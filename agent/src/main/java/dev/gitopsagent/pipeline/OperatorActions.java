@@ -63,7 +63,21 @@ public final class OperatorActions {
         AgentState state = store.update(s -> s.isSuspended() ? s : s.withSuspension(new Suspension(why, clock.instant(), null)));
         metrics.suspended(true);
         LOG.infof("deployments suspended: %s", state.suspension().reason());
-        return new Result("suspend", true, "deployments suspended: " + state.suspension().reason());
+        return new Result("suspend", true, "deployments suspended: " + state.suspension().reason() + "; " + whatStillHappens());
+    }
+
+    /**
+     * Read after the suspension is written: a reconcile that has not reached activation yet stops at
+     * the gate before it (which moves the phase first, then reads the state).
+     */
+    private String whatStillHappens() {
+        Phase phase = status.phase();
+        return switch (phase) {
+            case IDLE -> "nothing is in progress";
+            case FETCHING, VERIFYING, BUILDING -> "the reconcile in progress (" + phase + ") finishes its build but activates nothing";
+            case ACTIVATING, CHECKING_HEALTH, ROLLING_BACK -> "the activation already started (" + phase
+                    + ") is not interrupted: it completes, with its health check and automatic rollback";
+        };
     }
 
     public Result resume() throws IOException {

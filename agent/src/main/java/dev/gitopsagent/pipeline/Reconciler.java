@@ -96,6 +96,7 @@ public final class Reconciler {
                 .then(stages.descend()::lineage)
                 .then(stages.verify()::signatures)
                 .then(stages.realise()::build)
+                .then(stages.gate()::mayActivate)
                 .then(stages.activate()::activate)
                 .end(stages.recorder()::deployed, stages.recorder()::stopped);
     }

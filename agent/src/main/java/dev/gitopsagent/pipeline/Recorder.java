@@ -64,6 +64,14 @@ public final class Recorder {
         if (halt instanceof Halt.Suspended suspended) {
             return new ReconcileOutcome.Suspended(suspended.head());
         }
+        if (halt instanceof Halt.SuspendedBeforeActivation suspended) {
+            String commit = suspended.built().candidate().commit();
+            LOG.infof("deployments were suspended (%s) while %s was being built: it is not activated, and is tried again when"
+                    + " deployments resume", suspended.reason(), commit);
+            // No decision is recorded: on resume the same heads are evaluated again and the built commit is activated.
+            store.update(s -> s.withAttempt(null));
+            return new ReconcileOutcome.Suspended(commit);
+        }
         if (halt instanceof Halt.UpToDate upToDate) {
             Select.Candidate candidate = upToDate.candidate();
             store.update(s -> s.withEvaluation(evaluation(candidate.commit(), Evaluation.Outcome.DEPLOYED, null, candidate.observedHeads())));

@@ -36,7 +36,8 @@ public final class Select {
 
     Step<Candidate> candidate(Fetch.Fetched fetched) throws IOException {
         ObjectId main = fetched.ids().get(target.branch());
-        Optional<String> testingBranch = target.testingBranch().filter(fetched.ids()::containsKey);
+        // A test is activated live; a host that only changes its boot default (action=boot) never runs one.
+        Optional<String> testingBranch = target.testingBranch().filter(fetched.ids()::containsKey).filter(branch -> target.action() != Action.BOOT);
         if (testingBranch.isPresent()) {
             ObjectId testing = fetched.ids().get(testingBranch.get());
             if (!testing.equals(main) && History.descendsFrom(mirror.repository(), testing, main)) {

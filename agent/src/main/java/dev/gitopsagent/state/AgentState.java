@@ -19,6 +19,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
  * @param attempt        the deployment in progress, if any
  * @param history        newest first, bounded
  * @param suspension     set while deployments are paused
+ * @param lastTested     the newest testing commit ever activated, kept after its test ends: older ones are refused
  */
 public record AgentState(
         String deployedCommit,
@@ -28,9 +29,10 @@ public record AgentState(
         String testingCommit,
         Attempt attempt,
         List<Deployment> history,
-        Suspension suspension) {
+        Suspension suspension,
+        TestedCommit lastTested) {
 
-    public static final AgentState EMPTY = new AgentState(null, null, null, null, null, null, List.of(), null);
+    public static final AgentState EMPTY = new AgentState(null, null, null, null, null, null, List.of(), null, null);
 
     public AgentState {
         history = history == null ? List.of() : List.copyOf(history);
@@ -52,15 +54,15 @@ public record AgentState(
     }
 
     public AgentState withEvaluation(Evaluation evaluation) {
-        return new AgentState(deployedCommit, deployedAt, deployedSignature, evaluation, testingCommit, attempt, history, suspension);
+        return new AgentState(deployedCommit, deployedAt, deployedSignature, evaluation, testingCommit, attempt, history, suspension, lastTested);
     }
 
     public AgentState withAttempt(Attempt next) {
-        return new AgentState(deployedCommit, deployedAt, deployedSignature, lastEvaluation, testingCommit, next, history, suspension);
+        return new AgentState(deployedCommit, deployedAt, deployedSignature, lastEvaluation, testingCommit, next, history, suspension, lastTested);
     }
 
     public AgentState withSuspension(Suspension value) {
-        return new AgentState(deployedCommit, deployedAt, deployedSignature, lastEvaluation, testingCommit, attempt, history, value);
+        return new AgentState(deployedCommit, deployedAt, deployedSignature, lastEvaluation, testingCommit, attempt, history, value, lastTested);
     }
 
     @JsonIgnore
@@ -73,8 +75,15 @@ public record AgentState(
         return withEvaluation(null);
     }
 
+    /** A testing commit activated on top of the deployed one; it becomes the newest tested commit. */
     public AgentState withTesting(String commit) {
-        return new AgentState(deployedCommit, deployedAt, deployedSignature, lastEvaluation, commit, attempt, history, suspension);
+        return new AgentState(deployedCommit, deployedAt, deployedSignature, lastEvaluation, commit, attempt, history, suspension,
+                new TestedCommit(commit, deployedCommit));
+    }
+
+    @JsonIgnore
+    public Optional<TestedCommit> tested() {
+        return Optional.ofNullable(lastTested);
     }
 
     /** The commit the host is running: the testing one while a test is active. */
@@ -85,7 +94,7 @@ public record AgentState(
 
     /** A commit deployed from the main branch; it also ends any test. */
     public AgentState withDeployed(String commit, Instant at, SignatureRecord signature) {
-        return new AgentState(commit, at, signature, lastEvaluation, null, attempt, history, suspension);
+        return new AgentState(commit, at, signature, lastEvaluation, null, attempt, history, suspension, lastTested);
     }
 
     /** Records a finished deployment, ends the attempt, and keeps at most {@code limit} entries. */
@@ -98,6 +107,6 @@ public record AgentState(
             }
             next.add(older);
         }
-        return new AgentState(deployedCommit, deployedAt, deployedSignature, lastEvaluation, testingCommit, null, next, suspension);
+        return new AgentState(deployedCommit, deployedAt, deployedSignature, lastEvaluation, testingCommit, null, next, suspension, lastTested);
     }
 }

@@ -8,7 +8,10 @@ import org.junit.jupiter.api.Test;
 
 import dev.gitopsagent.pipeline.OperatorActions.AfterRollback;
 import dev.gitopsagent.testing.Fleet;
+import dev.gitopsagent.status.Phase;
 import dev.gitopsagent.testing.GitHttpServer;
+import dev.gitopsagent.testing.SampleFlake;
+import dev.gitopsagent.testing.TestKeys;
 
 /** What an operator does in an incident: pause, roll back, resume; and remotes that fail over. */
 class OperatorControlTest extends DeployedFleetTest {
@@ -26,6 +29,40 @@ class OperatorControlTest extends DeployedFleetTest {
 
         agent.actions().resume();
         assertThat(agent.awaitQueuedReconcile()).isEqualTo(new ReconcileOutcome.Deployed(next, "switch"));
+    }
+
+    @Test
+    void suspendDuringABuildLetsTheBuildFinishButActivatesNothingUntilResumed() throws Exception {
+        SampleFlake.slowBuild(fleet.work(), Fleet.HOST, 3);
+        String slow = fleet.pushSigned(TestKeys.trustedSsh(), "builds slowly");
+        agent.loop().wake("test");
+        awaitPhase(Phase.BUILDING);
+
+        OperatorActions.Result result = agent.actions().suspend("incident");
+
+        assertThat(result.message()).isEqualTo("deployments suspended: incident; the reconcile in progress (building) finishes its build"
+                + " but activates nothing");
+        assertThat(agent.awaitQueuedReconcile()).isEqualTo(new ReconcileOutcome.Suspended(slow));
+        assertThat(fleet.host().runningRevision()).contains(first);
+        assertThat(fleet.host().invocations()).noneMatch(line -> line.startsWith("nixos-rebuild switch") && line.contains(slow));
+        assertThat(agent.state().attempt()).isNull();
+
+        agent.actions().resume();
+        assertThat(agent.awaitQueuedReconcile()).isEqualTo(new ReconcileOutcome.Deployed(slow, "switch"));
+        assertThat(fleet.host().runningRevision()).contains(slow);
+    }
+
+    @Test
+    void suspendWhileIdleSaysNothingIsInProgress() throws Exception {
+        assertThat(agent.actions().suspend(null).message()).isEqualTo("deployments suspended: suspended by operator; nothing is in progress");
+    }
+
+    private void awaitPhase(Phase phase) throws InterruptedException {
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (agent.status().phase() != phase && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(agent.status().phase()).isEqualTo(phase);
     }
 
     @Test

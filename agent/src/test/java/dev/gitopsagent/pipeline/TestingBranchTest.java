@@ -2,6 +2,8 @@ package dev.gitopsagent.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Map;
+
 import org.junit.jupiter.api.Test;
 
 import dev.gitopsagent.testing.Fleet;
@@ -14,7 +16,12 @@ class TestingBranchTest extends DeployedFleetTest {
     private static final String TESTING = "testing-" + Fleet.HOST;
 
     private String pushToTesting(String motd, boolean signed) {
-        fleet.work().checkoutNewBranch(TESTING);
+        return pushToTesting("main", motd, signed);
+    }
+
+    /** Commits on top of {@code parent} and force-pushes that as the testing branch. */
+    private String pushToTesting(String parent, String motd, boolean signed) {
+        fleet.work().git("checkout", "-q", "-B", TESTING, parent);
         SampleFlake.changeMotd(fleet.work(), Fleet.HOST, motd);
         String commit = signed ? fleet.work().commitSigned(TestKeys.trustedSsh(), motd) : fleet.work().commitUnsigned(motd);
         fleet.work().pushTo(fleet.remote(), TESTING);
@@ -77,5 +84,73 @@ class TestingBranchTest extends DeployedFleetTest {
 
         assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(next, "switch"));
         assertThat(fleet.host().invocations()).noneMatch(line -> line.startsWith("nixos-rebuild test"));
+    }
+
+    private void forcePushTesting(String commit) {
+        fleet.work().git("push", "-q", "--force", fleet.remote().toString(), commit + ":refs/heads/" + TESTING);
+    }
+
+    @Test
+    void forcePushingTheTestingBranchBackToAnOlderTestingCommitIsRefused() throws Exception {
+        String older = pushToTesting("first trial", true);
+        agent.reconcile();
+        String newer = pushToTesting(older, "second trial", true);
+        assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(newer, "test"));
+        forcePushTesting(older);
+
+        ReconcileOutcome outcome = agent.reconcile();
+
+        assertThat(outcome).isInstanceOf(ReconcileOutcome.Refused.class);
+        assertThat(((ReconcileOutcome.Refused) outcome).reason()).startsWith("refused " + older)
+                .contains("replay of an older testing commit: " + newer);
+        assertThat(fleet.host().runningRevision()).contains(newer);
+    }
+
+    @Test
+    void aTestedCommitIsNotActivatedAgainAfterTheHostReturnedToMain() throws Exception {
+        String trial = pushToTesting("trial", true);
+        agent.reconcile();
+        fleet.work().git("push", fleet.remote().toString(), "--delete", TESTING);
+        assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(first, "switch"));
+        forcePushTesting(trial);
+
+        ReconcileOutcome outcome = agent.reconcile();
+
+        assertThat(outcome).isInstanceOf(ReconcileOutcome.Refused.class);
+        assertThat(((ReconcileOutcome.Refused) outcome).reason()).contains("replay of an older testing commit");
+        assertThat(fleet.host().runningRevision()).contains(first);
+        assertThat(agent.state().lastTested().commit()).isEqualTo(trial);
+    }
+
+    @Test
+    void aRewrittenTestingBranchWaitsForMainToMoveThenStartsAfresh() throws Exception {
+        pushToTesting("trial", true);
+        agent.reconcile();
+        String rewritten = pushToTesting("main", "another trial", true);
+
+        ReconcileOutcome outcome = agent.reconcile();
+
+        assertThat(outcome).isInstanceOf(ReconcileOutcome.Refused.class);
+        assertThat(((ReconcileOutcome.Refused) outcome).reason()).startsWith("refused " + rewritten).contains("testing branch was rewritten");
+        String next = fleet.pushChange("main moves on");
+        assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(next, "switch"));
+        String fresh = pushToTesting("main", "a fresh trial on the new main", true);
+        assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(fresh, "test"));
+    }
+
+    @Test
+    void withActionBootTheTestingBranchIsNeverActivatedLive() throws Exception {
+        Map<String, String> properties = fleet.agentProperties();
+        properties.put("gitops.deploy.action", "boot");
+        restartAgent(properties);
+        pushToTesting("trial", true);
+
+        assertThat(agent.reconcile()).isInstanceOf(ReconcileOutcome.Unchanged.class);
+        String next = fleet.pushChange("main moves on");
+        pushToTesting("main", "trial on the new main", true);
+        assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(next, "boot"));
+        assertThat(fleet.host().invocations()).noneMatch(line -> line.startsWith("nixos-rebuild test"));
+        assertThat(fleet.host().runningRevision()).contains(first);
+        assertThat(fleet.host().bootRevision()).contains(next);
     }
 }
