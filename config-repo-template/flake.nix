@@ -50,7 +50,9 @@
       };
     in
     {
-      nixosModules.gitops-agent = ./modules/gitops-agent.nix;
+      # A module that imports the file, not the bare path: Nix 2.8's `nix flake check`
+      # refuses a path here ("module must be a function or an attribute set").
+      nixosModules.gitops-agent = { imports = [ ./modules/gitops-agent.nix ]; };
       nixosModules.default = self.nixosModules.gitops-agent;
 
       nixosConfigurations = lib.genAttrs hostNames mkHost;

@@ -74,7 +74,7 @@ let
     "gitops.repository.username" = cfg.repository.username;
     "gitops.repository.token-file" = cfg.repository.tokenFile;
     "gitops.repository.ssh-key-file" = cfg.repository.sshKeyFile;
-    "gitops.repository.known-hosts-file" = cfg.repository.knownHostsFile;
+    "gitops.repository.known-hosts-file" = if cfg.repository.knownHostsFile == null then null else "/etc/gitops-agent/known_hosts";
     "gitops.repository.timeout" = cfg.repository.timeout;
     "gitops.host" = cfg.host;
     "gitops.state-dir" = cfg.stateDir;
@@ -120,10 +120,16 @@ let
   # not know yet (a newer agent) can always be set or overridden.
   allSettings = lib.filterAttrs (_: v: v != null) typedSettings // cfg.settings;
 
-  # java.util.Properties syntax: backslash escapes, one entry per line.
+  # java.util.Properties syntax: backslash escapes, one entry per line. A Nix path
+  # (./file in the flake) is interpolated, not passed to toString: "${./file}" copies
+  # the file into the store and carries it as a reference of agent.properties, so it
+  # is in the system closure; toString would only write down where it was evaluated
+  # from, a path the garbage collector may delete and another host never has.
   renderValue = v:
     let
-      s = if builtins.isBool v then lib.boolToString v else toString v;
+      s = if builtins.isBool v then lib.boolToString v
+        else if builtins.isPath v then "${v}"
+        else toString v;
     in
     lib.replaceStrings [ "\\" "\n" ] [ "\\\\" "\\n" ] s;
 
@@ -188,7 +194,7 @@ in
       knownHostsFile = mkOption {
         type = types.nullOr types.path;
         default = null;
-        description = "known_hosts file pinning the SSH host key of the Git server. Public data, so a path in the flake is fine.";
+        description = "known_hosts file pinning the SSH host key of the Git server. Public data, so a path in the flake is fine: it is installed as /etc/gitops-agent/known_hosts, which agent.properties names.";
       };
       timeout = durationOption "60s" "Network timeout for one fetch from one remote; the next mirror is tried after it.";
     };
@@ -436,7 +442,9 @@ in
       example = { "quarkus.log.level" = "DEBUG"; };
       description = ''
         Extra entries for agent.properties, applied after (and overriding) the
-        typed options. Any Quarkus or gitops.* key is accepted.
+        typed options. Any Quarkus or gitops.* key is accepted. A Nix path value
+        (`./file`) is copied into the Nix store and the entry names that copy, so
+        the file is part of the system closure; never give a secret that way.
       '';
     };
   };
@@ -462,7 +470,10 @@ in
 
     environment.etc = {
       "gitops-agent/agent.properties".source = configFile;
-    } // trustFiles // lib.optionalAttrs (config.system.configurationRevision != null) {
+    } // trustFiles // lib.optionalAttrs (cfg.repository.knownHostsFile != null) {
+      # Public data, read by the agent at every SSH fetch: in /etc (and the closure) like the trust anchors.
+      "gitops-agent/known_hosts".source = cfg.repository.knownHostsFile;
+    } // lib.optionalAttrs (config.system.configurationRevision != null) {
       "gitops-agent/revision".text = config.system.configurationRevision;
     };
 
@@ -486,6 +497,8 @@ in
         NIX_REMOTE = "daemon";
         HOME = cfg.stateDir;
         XDG_CACHE_HOME = "/var/cache/gitops-agent";
+        # JGit writes XDG_CONFIG_HOME/jgit/config and takes its home from /etc/passwd, not HOME.
+        XDG_CONFIG_HOME = "${cfg.stateDir}/.config";
       };
 
       # Like nixos-upgrade.service: switch-to-configuration must not stop the
