@@ -159,7 +159,7 @@ public class AgentWiring {
         Reconciler.Stages stages = new Reconciler.Stages(
                 new Probe(target, remotes, mirror, store, status),
                 new Gate(store, status),
-                new Fetch(mirror, status),
+                new Fetch(target, mirror, system, store, status),
                 new Select(target, mirror),
                 new Descend(target, mirror, system, store),
                 new Verify(mirror, new CommitVerifier(anchors, clock), status),
