@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
+import org.eclipse.jgit.lib.ObjectId;
 import org.jboss.logging.Logger;
 
 import dev.gitopsagent.config.AgentConfig;
@@ -46,8 +47,9 @@ import dev.gitopsagent.status.LiveStatus;
 import dev.gitopsagent.trigger.ReconcileLoop;
 import dev.gitopsagent.trigger.WebhookAuthenticator;
 import dev.gitopsagent.trigger.WebhookThrottle;
-import dev.gitopsagent.verify.CommitVerifier;
+import dev.gitopsagent.verify.PathVerifier;
 import dev.gitopsagent.verify.TrustAnchors;
+import dev.gitopsagent.verify.TrustSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.Startup;
@@ -147,7 +149,12 @@ public class AgentWiring {
     Reconciler reconciler(AgentConfig config, StateDirectory stateDir, LocalMirror mirror, NixosRebuild rebuild, SystemProfile system,
             StateStore store, LiveStatus status, Clock clock) throws IOException {
         StartupChecks.durations(config);
-        TrustAnchors anchors = TrustAnchors.load(config.trust());
+        PathVerifier verifier = new PathVerifier(TrustAnchors.load(config.trust()),
+                new TrustSettings(config.trust().verify(), config.trust().policy(), config.trust().maxClockSkew()), clock);
+        Optional<ObjectId> deployed = store.current().deployed().map(ObjectId::fromString).filter(mirror::hasCommit);
+        if (deployed.isPresent()) {
+            status.signersInForce(verifier.signersAt(mirror.repository(), deployed.get()));
+        }
         String host = HostName.resolve(config);
         Optional<String> testingBranch = config.testing().enabled()
                 ? Optional.of(config.testing().branch().orElse("testing-" + host)) : Optional.empty();
@@ -162,7 +169,7 @@ public class AgentWiring {
                 new Fetch(target, mirror, system, store, status),
                 new Select(target, mirror),
                 new Descend(target, mirror, system, store),
-                new Verify(mirror, new CommitVerifier(anchors, clock), status),
+                new Verify(mirror, verifier, status),
                 new Realise(target, mirror, rebuild, store, status, clock),
                 new Activate(target, mirror, rebuild, health, system, store, status),
                 new Recorder(target, system, store, status, clock));

@@ -11,18 +11,19 @@ import java.util.Optional;
 
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
-import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 
-import dev.gitopsagent.git.History;
-import dev.gitopsagent.verify.CommitVerifier;
+import dev.gitopsagent.verify.AllowedSigners;
 import dev.gitopsagent.verify.OpenPgpKeyring;
+import dev.gitopsagent.verify.PathVerdict;
+import dev.gitopsagent.verify.PathVerifier;
+import dev.gitopsagent.verify.SignerSet;
 import dev.gitopsagent.verify.TrustAnchors;
-import dev.gitopsagent.verify.Verdict;
+import dev.gitopsagent.verify.TrustSettings;
 
 /**
- * Verifying every commit on a first-parent path, as the reconciler does after a fetch: the agent's
- * {@link CommitVerifier} against {@code git verify-commit}, once per commit in a shell loop and once
+ * Verifying every commit between the deployed one and the head, as the Verify stage does after a fetch: the agent's
+ * {@link PathVerifier} against {@code git verify-commit}, once per commit in a shell loop and once
  * with all commits as arguments (xargs).
  */
 final class VerificationBenchmark {
@@ -43,9 +44,9 @@ final class VerificationBenchmark {
         SignedHistory openPgp = SignedHistory.openPgp(cache, commits, git);
         SignedHistory ssh = SignedHistory.ssh(cache, commits, git);
         double pgpRate = measure("OpenPGP", openPgp,
-                new TrustAnchors(OpenPgpKeyring.load(List.of(openPgp.openPgpKeys()), "gitops.trust.openpgp-keys"), Optional.empty()),
+                TrustAnchors.of(OpenPgpKeyring.load(List.of(openPgp.openPgpKeys()), "gitops.trust.openpgp-keys"), AllowedSigners.empty()),
                 withGnupgHome(git, openPgp.gnupgHome()), "", work, report);
-        double sshRate = measure("SSH", ssh, new TrustAnchors(OpenPgpKeyring.empty(), Optional.of(ssh.allowedSigners())), git,
+        double sshRate = measure("SSH", ssh, TrustAnchors.of(OpenPgpKeyring.empty(), AllowedSigners.parse(Files.readString(ssh.allowedSigners()))), git,
                 "-c gpg.ssh.allowedSignersFile=" + ShellTimer.quote(ssh.allowedSigners().toString()) + " ", work, report);
         boolean met = pgpRate >= 2000 && sshRate >= 2000;
         report.add(new TargetCheck("verification >= 2,000 commits/s",
@@ -59,11 +60,12 @@ final class VerificationBenchmark {
     }
 
     /** Returns the agent's median rate in commits per second. */
-    private double measure(String format, SignedHistory history, TrustAnchors anchors, Map<String, String> gitEnvironment, String gitOptions,
+    private double measure(String format, SignedHistory history, SignerSet signers, Map<String, String> gitEnvironment, String gitOptions,
             Path work, Report report) throws Exception {
         int size = history.size();
         String benchmark = String.format(Locale.ROOT, "verify %,d %s-signed commits", size, format);
-        CommitVerifier verifier = new CommitVerifier(anchors, Clock.systemUTC());
+        // The default, strictest settings: every commit reachable, dates bounded, OpenPGP capabilities checked.
+        PathVerifier verifier = new PathVerifier(signers, TrustSettings.defaults(), Clock.systemUTC());
         CostSeries agent = new CostSeries();
         try (Repository repository = new FileRepositoryBuilder().setGitDir(history.repository().toFile()).setMustExist(true).build()) {
             for (int i = 0; i < warmup + runs; i++) {
@@ -84,7 +86,7 @@ final class VerificationBenchmark {
         double agentRate = size / (agent.wallMillis().median() / 1000);
         double loopRate = size / (loop.wallMillis().median() / 1000);
         double batchRate = size / (batch.wallMillis().median() / 1000);
-        report.add(Row.timing(benchmark, "agent (CommitVerifier over History.firstParentPath)", agent, false,
+        report.add(Row.timing(benchmark, "agent (PathVerifier, gitops.trust.verify=all)", agent, false,
                 rate(agentRate) + "; p95 run " + rate(size / (agent.wallMillis().p95() / 1000))));
         report.add(Row.timing(benchmark, "git verify-commit, one process per commit", loop, false, rate(loopRate)));
         report.add(Row.timing(benchmark, "git verify-commit, all commits as arguments", batch, false, rate(batchRate)));
@@ -93,17 +95,10 @@ final class VerificationBenchmark {
         return agentRate;
     }
 
-    private static void verifyPath(Repository repository, CommitVerifier verifier, SignedHistory history, int expected) throws Exception {
-        List<RevCommit> path = History.firstParentPath(repository, Optional.of(ObjectId.fromString(history.root())),
-                ObjectId.fromString(history.head()));
-        if (path.size() != expected) {
-            throw new IllegalStateException("path has " + path.size() + " commits, expected " + expected);
-        }
-        for (RevCommit commit : path) {
-            Verdict verdict = verifier.verify(repository, commit);
-            if (!(verdict instanceof Verdict.Trusted)) {
-                throw new IllegalStateException("not trusted: " + verdict);
-            }
+    private static void verifyPath(Repository repository, PathVerifier verifier, SignedHistory history, int expected) throws Exception {
+        PathVerdict verdict = verifier.verify(repository, Optional.of(ObjectId.fromString(history.root())), ObjectId.fromString(history.head()));
+        if (!(verdict instanceof PathVerdict.Verified verified) || verified.commits() != expected) {
+            throw new IllegalStateException("expected " + expected + " verified commits, got " + verdict);
         }
     }
 

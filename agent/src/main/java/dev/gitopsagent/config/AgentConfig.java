@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Optional;
 
 import dev.gitopsagent.deploy.Action;
+import dev.gitopsagent.verify.SignerPolicy;
+import dev.gitopsagent.verify.VerifyScope;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
@@ -136,6 +138,26 @@ public interface AgentConfig {
          * date is part of what is signed. Needs a regular signed commit, e.g. a daily one from CI.
          */
         Optional<Duration> maxCommitAge();
+
+        /**
+         * Which commits are verified: {@code all} (every commit reachable from the candidate and not
+         * from the deployed one, second parents of merges included) or {@code first-parent} (the
+         * first-parent chain; a merge's signer vouches for what it brings in).
+         */
+        @WithDefault("all")
+        VerifyScope verify();
+
+        /**
+         * Which keys may sign: {@code host} (openpgp-keys and allowed-signers, for every commit) or
+         * {@code repository} (the signer policy in {@code trust/} of each commit's parent; the host's
+         * keys only introduce it when there is no deployed commit and no root commit).
+         */
+        @WithDefault("host")
+        SignerPolicy policy();
+
+        /** How far a committer date or signature time may lie ahead of this host's clock. */
+        @WithDefault("5m")
+        Duration maxClockSkew();
     }
 
     interface Deploy {

@@ -17,6 +17,9 @@ public final class StartupChecks {
         positive(config.poll().interval(), "gitops.poll.interval");
         positive(config.deploy().timeout(), "gitops.deploy.timeout");
         positive(config.repository().timeout(), "gitops.repository.timeout");
+        if (config.trust().maxClockSkew().isNegative()) {
+            throw new InvalidConfigException("gitops.trust.max-clock-skew", "must not be negative");
+        }
         if (config.poll().jitter().isNegative()) {
             throw new InvalidConfigException("gitops.poll.jitter", "must not be negative");
         }

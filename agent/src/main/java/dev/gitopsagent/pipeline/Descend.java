@@ -111,7 +111,7 @@ public final class Descend {
     }
 
     private static Step<Lineage> refuse(Select.Candidate candidate, String reason) {
-        return Step.stop(new Halt.Refused(candidate.commit(), reason, candidate.observedHeads()));
+        return Step.stop(new Halt.Refused(candidate.commit(), reason, candidate.observedHeads(), "not-descendant"));
     }
 
     /** Nothing was deployed and the running system names no commit: the baseline is the configured trust root. */

@@ -21,8 +21,12 @@ public sealed interface Halt {
     record UpToDate(Select.Candidate candidate) implements Halt {
     }
 
-    /** Refused before anything was built: signature, ancestry or trust problem. */
-    record Refused(String commit, String reason, String observedHeads) implements Halt {
+    /**
+     * Refused before anything was built: signature, ancestry or trust problem.
+     *
+     * @param cause a stable label for metrics, e.g. {@code not-descendant}, {@code unsigned}, {@code weak-hash}
+     */
+    record Refused(String commit, String reason, String observedHeads, String cause) implements Halt {
     }
 
     /** Build, activation or health check failed; the running system was restored. */

@@ -27,8 +27,8 @@ public sealed interface ReconcileOutcome {
         }
     }
 
-    /** Refused before anything was built: signature, ancestry or trust problem. */
-    record Refused(String commit, String reason) implements ReconcileOutcome {
+    /** Refused before anything was built: signature, ancestry or trust problem; {@code cause} labels the refusal metric. */
+    record Refused(String commit, String reason, String cause) implements ReconcileOutcome {
         public String label() {
             return "refused";
         }

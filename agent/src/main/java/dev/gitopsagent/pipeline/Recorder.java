@@ -53,6 +53,9 @@ public final class Recorder {
         store.update(s -> (candidate.testing() ? s.withTesting(commit) : s.withDeployed(commit, finished, signature))
                 .withEvaluation(evaluation(commit, Evaluation.Outcome.DEPLOYED, null, candidate.observedHeads()))
                 .withFinished(deployment, target.historySize()));
+        if (!candidate.testing()) {
+            built.verified().signers().ifPresent(status::signersInForce);
+        }
         LOG.infof("deployed %s from %s (%s)", commit, candidate.branch(), candidate.action());
         return new ReconcileOutcome.Deployed(commit, candidate.action().toString());
     }
@@ -89,7 +92,7 @@ public final class Recorder {
         LOG.error(message);
         status.failed(message);
         store.update(s -> s.withEvaluation(evaluation(commit, Evaluation.Outcome.REFUSED, message, refused.observedHeads())));
-        return new ReconcileOutcome.Refused(commit, message);
+        return new ReconcileOutcome.Refused(commit, message, refused.cause());
     }
 
     private ReconcileOutcome failed(Halt.Failed failed) throws IOException {

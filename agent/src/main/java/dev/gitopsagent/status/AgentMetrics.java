@@ -40,8 +40,10 @@ public final class AgentMetrics {
             lastSuccessSeconds.set(epochSecond);
         } else if (outcome instanceof ReconcileOutcome.Failed) {
             deployments("failed").increment();
-        } else if (outcome instanceof ReconcileOutcome.Refused) {
+        } else if (outcome instanceof ReconcileOutcome.Refused refused) {
             deployments("refused").increment();
+            Counter.builder("gitops_refusals_total").description("Refused commits, by reason (verification reasons and not-descendant)")
+                    .tag("reason", refused.cause()).register(registry).increment();
         }
     }
 

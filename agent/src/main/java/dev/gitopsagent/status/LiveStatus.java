@@ -4,6 +4,8 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
 
+import dev.gitopsagent.verify.SignersInForce;
+
 /**
  * What happened since the agent started, kept in memory for the status API: the durable part lives
  * in the state file. Written by the reconcile thread, read by HTTP threads.
@@ -26,6 +28,7 @@ public final class LiveStatus {
     private volatile Poll lastPoll;
     private volatile Problem lastError;
     private volatile Instant nextPoll;
+    private volatile SignersInForce signersInForce;
 
     public LiveStatus(Clock clock) {
         this.clock = clock;
@@ -80,6 +83,15 @@ public final class LiveStatus {
 
     public Optional<Problem> lastError() {
         return Optional.ofNullable(lastError);
+    }
+
+    /** Who may sign the commits after the deployed one; set at startup and after each deployment of the main branch. */
+    public void signersInForce(SignersInForce signers) {
+        signersInForce = signers;
+    }
+
+    public Optional<SignersInForce> signersInForce() {
+        return Optional.ofNullable(signersInForce);
     }
 
     public void nextPoll(Instant at) {

@@ -7,6 +7,7 @@ import dev.gitopsagent.state.Deployment;
 import dev.gitopsagent.state.Evaluation;
 import dev.gitopsagent.state.SignatureRecord;
 import dev.gitopsagent.state.Suspension;
+import dev.gitopsagent.verify.SignersInForce;
 
 /** The body of {@code GET /status}; the README documents every field. */
 public record StatusReport(
@@ -28,6 +29,7 @@ public record StatusReport(
         String deployedCommit,
         Instant deployedAt,
         SignatureRecord signature,
+        SignersInForce signers,
         String runningCommit,
         Generation systemGeneration,
         LiveStatus.Poll lastPoll,

@@ -59,6 +59,7 @@ public class StatusResource {
                 state.deployedCommit(),
                 state.deployedAt(),
                 state.deployedSignature(),
+                live.signersInForce().orElse(null),
                 system.runningCommit().orElse(null),
                 system.currentGeneration().map(g -> new StatusReport.Generation(g.number(), g.storePath())).orElse(null),
                 live.lastPoll().orElse(null),

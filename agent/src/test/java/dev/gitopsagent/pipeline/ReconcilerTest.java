@@ -112,7 +112,7 @@ class ReconcilerTest {
 
         ReconcileOutcome outcome = agent.reconcile();
 
-        assertThat(outcome).isEqualTo(new ReconcileOutcome.Refused(unsigned, "refused " + unsigned + ": not signed"));
+        assertThat(outcome).isEqualTo(new ReconcileOutcome.Refused(unsigned, "refused " + unsigned + ": not signed", "unsigned"));
         assertThat(fleet.host().invocations()).isEmpty();
     }
 

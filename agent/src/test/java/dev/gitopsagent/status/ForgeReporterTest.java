@@ -81,7 +81,7 @@ class ForgeReporterTest {
     @Test
     void giteaAndForgejoGetAnErrorStatusWithTheirTokenSchemeForARefusedCommit() {
         reporter(ForgeType.GITEA, "/api/v1", "example/fleet")
-                .reconciled(new ReconcileOutcome.Refused(COMMIT, "refused " + COMMIT + ": not signed"));
+                .reconciled(new ReconcileOutcome.Refused(COMMIT, "refused " + COMMIT + ": not signed", "unsigned"));
 
         Received status = received.get(0);
         assertThat(status.path()).isEqualTo("/api/v1/repos/example/fleet/statuses/" + COMMIT);
@@ -105,7 +105,7 @@ class ForgeReporterTest {
     @Test
     void anUnchangedStatusIsNotPostedAgainAndLongReasonsAreShortened() {
         ForgeReporter reporter = reporter(ForgeType.GITHUB, "", "example/fleet");
-        ReconcileOutcome.Refused refused = new ReconcileOutcome.Refused(COMMIT, "x".repeat(500));
+        ReconcileOutcome.Refused refused = new ReconcileOutcome.Refused(COMMIT, "x".repeat(500), "unsigned");
 
         reporter.reconciled(refused);
         reporter.reconciled(refused);

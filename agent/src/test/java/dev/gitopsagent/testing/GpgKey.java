@@ -135,6 +135,18 @@ public final class GpgKey implements GitSigningKey, AutoCloseable {
         return List.of("-c", "gpg.program=" + verifyingProgram());
     }
 
+    /**
+     * A fresh home holding only the given public key files, and a gpg.program bound to it: what {@code git verify-commit}
+     * sees when it trusts exactly those files.
+     */
+    public static Path verifierFor(Path gnupgHome, Path... keyFiles) {
+        prepareHome(gnupgHome);
+        for (Path keyFile : keyFiles) {
+            gpg(gnupgHome, "--import", keyFile.toString()).runChecked();
+        }
+        return gpgProgramFor(gnupgHome);
+    }
+
     /** Stops the gpg-agent of this key's home (harmless if none runs; gpg restarts it on demand). */
     @Override
     public void close() {
@@ -153,7 +165,8 @@ public final class GpgKey implements GitSigningKey, AutoCloseable {
         return "GpgKey[" + userId + ", " + fingerprint + (expired ? ", expired" : "") + "]";
     }
 
-    static CommandLine gpg(Path gnupgHome, String... args) {
+    /** gpg in batch mode on {@code gnupgHome}, for what the factories here do not cover (subkeys, revocations). */
+    public static CommandLine gpg(Path gnupgHome, String... args) {
         List<String> command = new java.util.ArrayList<>(List.of(
                 "gpg", "--homedir", gnupgHome.toString(), "--batch", "--no-tty",
                 "--pinentry-mode", "loopback", "--passphrase", ""));

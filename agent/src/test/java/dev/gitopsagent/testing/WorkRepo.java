@@ -26,6 +26,8 @@ public final class WorkRepo implements AutoCloseable {
     private final Path workTree;
     private final String branch;
     private final Path home;
+    /** GIT_COMMITTER_DATE and GIT_AUTHOR_DATE for the next commits; null: the clock. */
+    private String date;
 
     private WorkRepo(Path workTree, String branch, Path home) {
         this.workTree = workTree;
@@ -116,6 +118,33 @@ public final class WorkRepo implements AutoCloseable {
         return commit(null, message);
     }
 
+    /**
+     * Dates the following commits (author and committer) at {@code gitDate}, e.g. {@code 2021-01-01T00:00:00Z},
+     * as a signer who controls the clock would; null goes back to the real clock.
+     */
+    public WorkRepo dated(String gitDate) {
+        this.date = gitDate;
+        return this;
+    }
+
+    /**
+     * Commits all changes unsigned, then rewrites that commit with the signature {@code signer} makes over its
+     * raw bytes in a {@code gpgsig} header, exactly where git puts it: for signatures git cannot make (a forged
+     * or deliberately weak one). Returns the sha of the signed commit, now HEAD.
+     */
+    public String commitWithSignature(String message, java.util.function.UnaryOperator<byte[]> signer) {
+        commitUnsigned(message);
+        String raw = git("cat-file", "commit", "HEAD");
+        String signature = new String(signer.apply(raw.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                java.nio.charset.StandardCharsets.UTF_8).strip();
+        int headersEnd = raw.indexOf("\n\n");
+        String signed = raw.substring(0, headersEnd) + "\ngpgsig " + signature.replace("\n", "\n ") + raw.substring(headersEnd);
+        List<String> command = List.of("git", "hash-object", "-t", "commit", "-w", "--stdin");
+        String id = CommandLine.of(command).in(workTree).env(gitEnvironment(home)).stdin(signed).runChecked().stdout().trim();
+        resetHard(id);
+        return id;
+    }
+
     /** {@code git merge --no-ff -S <sideBranch>} into the current branch; returns the merge commit's sha. */
     public String mergeSigned(String sideBranch, GitSigningKey key, String message) {
         List<String> args = new ArrayList<>(key.gitSigningConfig());
@@ -175,7 +204,11 @@ public final class WorkRepo implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add("git");
         command.addAll(List.of(args));
-        return CommandLine.of(command).in(workTree).env(gitEnvironment(home)).run();
+        CommandLine line = CommandLine.of(command).in(workTree).env(gitEnvironment(home));
+        if (date != null) {
+            line.env(Map.of("GIT_COMMITTER_DATE", date, "GIT_AUTHOR_DATE", date));
+        }
+        return line.run();
     }
 
     /** Removes the throw-away HOME; the work tree stays (it usually lives in a JUnit @TempDir). */
