@@ -87,6 +87,9 @@ let
     "gitops.trust.allowed-signers" = if cfg.trust.allowedSigners == null then null else "/etc/gitops-agent/trust/allowed_signers";
     "gitops.trust.root-commit" = cfg.trust.rootCommit;
     "gitops.trust.max-commit-age" = cfg.trust.maxCommitAge;
+    "gitops.trust.verify" = cfg.trust.verify;
+    "gitops.trust.policy" = cfg.trust.policy;
+    "gitops.trust.max-clock-skew" = cfg.trust.maxClockSkew;
     "gitops.deploy.command" = cfg.deploy.command;
     "gitops.deploy.action" = cfg.deploy.action;
     "gitops.deploy.timeout" = cfg.deploy.timeout;
@@ -279,6 +282,32 @@ in
           from CI.
         '';
       };
+
+      verify = mkOption {
+        type = types.enum [ "all" "first-parent" ];
+        default = "all";
+        description = ''
+          Which commits between the deployed one and the candidate must be signed:
+          `all` (every commit the candidate brings in, merged side branches
+          included) or `first-parent` (the first-parent chain only; the signer of
+          a merge vouches for what it merges).
+        '';
+      };
+      policy = mkOption {
+        type = types.enum [ "host" "repository" ];
+        default = "host";
+        description = ''
+          Which keys may sign: `host` (the keys above, for every commit) or
+          `repository` (each commit must be signed by a key that its parent's
+          `trust/allowed_signers` or `trust/openpgp/*.asc` authorizes, so adding
+          or removing a signer takes effect from that commit on; the keys above
+          only introduce the first commit when nothing is deployed yet).
+        '';
+      };
+      maxClockSkew = durationOption "5m" ''
+        How far a committer date or OpenPGP signature time may lie ahead of the
+        host's clock. Dates before the deployed commit's are always refused.
+      '';
     };
 
     deploy = {
