@@ -3,8 +3,6 @@ package dev.gitopsagent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -73,7 +71,7 @@ class RealHostIT {
     void bootTheHostAndInstallTheAgentAsTheReadmeSays() throws IOException {
         fleet = Fleet.create(dir.resolve("fleet"));
         SystemFlake.write(fleet.work(), HOST);
-        port = freePort();
+        port = AgentProcess.freePort();
 
         Path setup = Files.createDirectories(dir.resolve("setup"));
         Files.writeString(setup.resolve("nixos-rebuild"), TestResources.text("/real-host/nixos-rebuild"));
@@ -272,7 +270,7 @@ class RealHostIT {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("gitops-agent was not restarted; journal:\n" + host.journal("gitops-agent.service"));
             }
-            sleep(500);
+            AgentProcess.sleep(500);
         }
     }
 
@@ -294,26 +292,9 @@ class RealHostIT {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException(e);
             }
-            sleep(500);
+            AgentProcess.sleep(500);
         }
         throw new AssertionError("waited " + timeout + " for " + what + "; last status: " + last + "\njournal:\n"
                 + host.journal("gitops-agent.service") + "\n" + host.exec("journalctl", "--no-pager", "-n", "60").stdout());
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }

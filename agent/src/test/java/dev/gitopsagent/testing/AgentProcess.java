@@ -171,7 +171,8 @@ public final class AgentProcess implements AutoCloseable {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    private static int freePort() {
+    /** A TCP port nothing listens on right now. */
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {
@@ -179,7 +180,8 @@ public final class AgentProcess implements AutoCloseable {
         }
     }
 
-    private static void sleep(long millis) {
+    /** Thread.sleep for polling loops: an interrupt fails the test. */
+    public static void sleep(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {

@@ -63,7 +63,7 @@ public final class BootedHost implements AutoCloseable {
             ProcessResult running = host.exec("systemctl", "is-system-running", "--wait");
             // No answer or "offline": PID 1 has not opened its private bus yet.
             for (int tries = 0; (running.stdout().isBlank() || running.stdout().strip().equals("offline")) && tries < 120; tries++) {
-                sleep(500);
+                AgentProcess.sleep(500);
                 running = host.exec("systemctl", "is-system-running", "--wait");
             }
             if (!running.stdout().strip().equals("running")) {
@@ -89,7 +89,7 @@ public final class BootedHost implements AutoCloseable {
             if (child.isPresent() && child.get().info().command().filter(command -> command.endsWith("/systemd")).isPresent()) {
                 return child.get().pid();
             }
-            sleep(100);
+            AgentProcess.sleep(100);
         }
         throw new IllegalStateException("systemd-nspawn started no container within 60 s:\n" + read(console));
     }
@@ -196,15 +196,6 @@ public final class BootedHost implements AutoCloseable {
             return Files.exists(file) ? Files.readString(file) : "";
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 }
