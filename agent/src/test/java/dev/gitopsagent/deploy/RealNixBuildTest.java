@@ -98,7 +98,8 @@ class RealNixBuildTest {
 
     private void fetch(String... branches) {
         try {
-            mirror.fetch(Remote.parse("origin", fleet.server().url(Fleet.REPO).toString(), "gitops.repository.url"), List.of(branches));
+            mirror.fetch(Remote.parse("origin", fleet.server().url(Fleet.REPO).toString(), "gitops.repository.url"), List.of(branches),
+                    java.util.Optional.empty());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
