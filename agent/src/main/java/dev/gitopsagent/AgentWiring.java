@@ -166,7 +166,7 @@ public class AgentWiring {
         Reconciler.Stages stages = new Reconciler.Stages(
                 new Probe(target, remotes, mirror, store, status),
                 new Gate(store, status),
-                new Fetch(target, mirror, system, store, status),
+                new Fetch(mirror, status),
                 new Select(target, mirror),
                 new Descend(target, mirror, system, store),
                 new Verify(mirror, verifier, status),

@@ -71,11 +71,6 @@ public final class TestAgent implements AutoCloseable {
         return config.getConfigMapping(AgentConfig.class);
     }
 
-    /** The agent's local clone, to check what a fetch brought. */
-    public LocalMirror mirror() {
-        return mirror;
-    }
-
     public ReconcileOutcome reconcile() {
         return reconciler.reconcile();
     }

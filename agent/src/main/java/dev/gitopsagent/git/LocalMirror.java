@@ -46,10 +46,6 @@ import dev.gitopsagent.FileTrees;
 public final class LocalMirror implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(LocalMirror.class);
-    /** Git's "no depth limit": a fetch with it leaves no shallow commits behind. */
-    private static final int UNLIMITED = Constants.INFINITE_DEPTH;
-    /** Past this depth, doubling would cost more round trips than fetching the rest at once. */
-    private static final int DOUBLING_LIMIT = 1 << 12;
 
     private final Path directory;
     private final String headBranch;
@@ -128,46 +124,15 @@ public final class LocalMirror implements AutoCloseable {
      * Fetches the branches into {@code refs/heads/<branch>} and returns where each points. Whichever
      * remote answered, the local branch is where that remote's branch is: nothing is built from it
      * before its commits are verified, and the build names the verified commit id.
-     *
-     * <p>History comes in only as deep as verification needs it. Every commit from {@code baseline}
-     * (the deployed commit, the running system's, or the trust root) to each head is verified, so
-     * those must all be here with their real parents; nothing older is ever read. A first fetch
-     * therefore asks for the heads alone (depth 1) and deepens, doubling the depth, until the history
-     * from the baseline to every head is whole ({@link ShallowHistory#covers}); with no baseline only
-     * the head is verified and depth 1 is all it takes. A later fetch that finds its history cut
-     * fetches the rest in full. Whether history is whole is decided here, from the local clone's own
-     * list of shallow commits after the fetch, never from what the server says about shallowness.
      */
-    public Map<String, ObjectId> fetch(Remote remote, Collection<String> branches, Optional<ObjectId> baseline) throws IOException {
-        boolean first = repository.getRefDatabase().getRefs().isEmpty();
-        Optional<Integer> depth = first ? Optional.of(1) : Optional.empty();
-        Map<String, ObjectId> fetched = fetchOnce(remote, branches, depth);
-        while (!ShallowHistory.covers(repository, fetched.values(), baseline)) {
-            if (depth.isPresent() && depth.get() == UNLIMITED) {
-                // Asked for everything, still cut short: the server withholds history that must be verified.
-                throw new TransportException(remote.uri(), "the remote sent a shallow history that ends above "
-                        + baseline.map(ObjectId::name).orElse("the heads") + "; every commit from there on must be verified");
-            }
-            depth = Optional.of(depth.isPresent() && depth.get() < DOUBLING_LIMIT ? depth.get() * 2 : UNLIMITED);
-            LOG.debugf("history down to %s is not complete yet; fetching to depth %s", baseline.map(ObjectId::name).orElse("-"),
-                    depth.get() == UNLIMITED ? "unlimited" : depth.get());
-            fetched = fetchOnce(remote, branches, depth);
-        }
-        return fetched;
-    }
-
-    private Map<String, ObjectId> fetchOnce(Remote remote, Collection<String> branches, Optional<Integer> depth) throws IOException {
+    public Map<String, ObjectId> fetch(Remote remote, Collection<String> branches) throws IOException {
         List<RefSpec> specs = branches.stream().map(branch -> new RefSpec("+refs/heads/" + branch + ":refs/heads/" + branch)).toList();
         try (Transport transport = Transport.open(repository, remote.uri())) {
             access.apply(transport);
             transport.setTagOpt(TagOpt.NO_TAGS);
             transport.setRemoveDeletedRefs(false);
             // The remote is not trusted: malformed objects (bad headers, odd tree entries) are refused before they land.
-            // JGit's connectivity check after a depth-limited fetch ignores the new shallow commits and
-            // fails every time, and it comes with the object check; those fetches are checked afterwards.
-            transport.setCheckFetchedObjects(depth.isEmpty());
-            depth.ifPresent(transport::setDepth);
-            Map<String, ObjectId> before = depth.isPresent() ? refs() : Map.of();
+            transport.setCheckFetchedObjects(true);
             FetchResult result = transport.fetch(NullProgressMonitor.INSTANCE, specs);
             Map<String, ObjectId> fetched = new HashMap<>();
             for (String branch : branches) {
@@ -177,21 +142,8 @@ public final class LocalMirror implements AutoCloseable {
                 }
                 fetched.put(branch, ref.getObjectId());
             }
-            if (depth.isPresent()) {
-                ReceivedObjects.check(repository, fetched.values(), before.values());
-            }
             return fetched;
         }
-    }
-
-    private Map<String, ObjectId> refs() throws IOException {
-        Map<String, ObjectId> refs = new HashMap<>();
-        for (Ref ref : repository.getRefDatabase().getRefs()) {
-            if (ref.getObjectId() != null) {
-                refs.put(ref.getName(), ref.getObjectId());
-            }
-        }
-        return refs;
     }
 
     /**

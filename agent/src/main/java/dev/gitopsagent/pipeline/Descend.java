@@ -39,14 +39,12 @@ public final class Descend {
     private final LocalMirror mirror;
     private final SystemProfile system;
     private final StateStore store;
-    private final Baseline baseline;
 
     public Descend(Reconciler.Target target, LocalMirror mirror, SystemProfile system, StateStore store) {
         this.target = target;
         this.mirror = mirror;
         this.system = system;
         this.store = store;
-        this.baseline = new Baseline(target, system, store);
     }
 
     Step<Lineage> lineage(Select.Candidate candidate) throws IOException {
@@ -119,7 +117,21 @@ public final class Descend {
         return state.deployed().isEmpty() && system.runningCommit().isEmpty() && target.trustRoot().filter(base::equals).isPresent();
     }
 
+    /**
+     * The commit new deployments must descend from: the last one deployed, else the one the running
+     * system says it was built from (so losing the state file does not re-open rollback), else the
+     * configured trust root.
+     */
     private Optional<String> baseline() {
-        return baseline.commit();
+        Optional<String> deployed = store.current().deployed();
+        if (deployed.isPresent()) {
+            return deployed;
+        }
+        Optional<String> running = system.runningCommit();
+        if (running.isPresent()) {
+            LOG.infof("no deployment on record; the running system was built from %s", running.get());
+            return running;
+        }
+        return target.trustRoot();
     }
 }

@@ -2,7 +2,6 @@ package dev.gitopsagent.pipeline;
 
 import java.io.IOException;
 import java.util.Map;
-import java.util.Optional;
 
 import org.eclipse.jgit.errors.CorruptObjectException;
 import org.eclipse.jgit.errors.MissingObjectException;
@@ -10,10 +9,8 @@ import org.eclipse.jgit.errors.PackInvalidException;
 import org.eclipse.jgit.lib.ObjectId;
 import org.jboss.logging.Logger;
 
-import dev.gitopsagent.deploy.SystemProfile;
 import dev.gitopsagent.git.LocalMirror;
 import dev.gitopsagent.git.Remote;
-import dev.gitopsagent.state.StateStore;
 import dev.gitopsagent.status.LiveStatus;
 
 /**
@@ -30,12 +27,10 @@ public final class Fetch {
 
     private final LocalMirror mirror;
     private final LiveStatus status;
-    private final Baseline baseline;
 
-    public Fetch(Reconciler.Target target, LocalMirror mirror, SystemProfile system, StateStore store, LiveStatus status) {
+    public Fetch(LocalMirror mirror, LiveStatus status) {
         this.mirror = mirror;
         this.status = status;
-        this.baseline = new Baseline(target, system, store);
     }
 
     Step<Fetched> commits(Probe.RemoteHeads heads) throws IOException {
@@ -44,24 +39,22 @@ public final class Fetch {
         return Step.proceed(new Fetched(heads.mainBranch(), fetched, heads.describe()));
     }
 
-    /** History comes down to the baseline, the first commit verification does not read (see {@link LocalMirror#fetch}). */
     private Map<String, ObjectId> fetch(Remote remote, Probe.RemoteHeads heads) throws IOException {
-        Optional<ObjectId> baseline = this.baseline.commit().map(ObjectId::fromString);
         Map<String, ObjectId> fetched;
         try {
-            fetched = mirror.fetch(remote, heads.ids().keySet(), baseline);
+            fetched = mirror.fetch(remote, heads.ids().keySet());
         } catch (IOException e) {
             if (!isLocalCorruption(e)) {
                 throw new IOException("fetch from " + remote + " failed: " + e.getMessage(), e);
             }
             LOG.warnf("local clone is damaged (%s); re-cloning", e.getMessage());
             mirror.recreate();
-            return mirror.fetch(remote, heads.ids().keySet(), baseline);
+            return mirror.fetch(remote, heads.ids().keySet());
         }
         if (!fetched.values().stream().allMatch(mirror::isComplete)) {
             LOG.warn("local clone is missing objects of the fetched commits; re-cloning");
             mirror.recreate();
-            fetched = mirror.fetch(remote, heads.ids().keySet(), baseline);
+            fetched = mirror.fetch(remote, heads.ids().keySet());
         }
         return fetched;
     }

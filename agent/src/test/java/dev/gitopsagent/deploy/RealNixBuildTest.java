@@ -98,8 +98,7 @@ class RealNixBuildTest {
 
     private void fetch(String... branches) {
         try {
-            mirror.fetch(Remote.parse("origin", fleet.server().url(Fleet.REPO).toString(), "gitops.repository.url"), List.of(branches),
-                    java.util.Optional.empty());
+            mirror.fetch(Remote.parse("origin", fleet.server().url(Fleet.REPO).toString(), "gitops.repository.url"), List.of(branches));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

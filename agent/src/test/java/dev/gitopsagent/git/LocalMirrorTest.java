@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 import org.eclipse.jgit.lib.ObjectId;
 import org.junit.jupiter.api.AfterEach;
@@ -106,7 +105,7 @@ class LocalMirrorTest {
         fleet.work().pushTo(fleet.remote(), "testing-web1");
         open(Map.of());
 
-        mirror.fetch(origin(), List.of("testing-web1", "main"), Optional.empty());
+        mirror.fetch(origin(), List.of("testing-web1", "main"));
 
         // Read back with the real git CLI, which is what Nix's fetcher runs on this clone.
         assertThat(git("rev-parse", "refs/heads/main", "refs/heads/testing-web1")).isEqualTo(main + "\n" + testing);
