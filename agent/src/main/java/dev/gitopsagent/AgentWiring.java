@@ -179,8 +179,8 @@ public class AgentWiring {
     @Produces
     @Singleton
     OperatorActions operatorActions(StateStore store, ReconcileLoop loop, NixosRebuild rebuild, SystemProfile system, LiveStatus status,
-            AgentMetrics metrics, Clock clock) {
-        return new OperatorActions(store, loop, rebuild, system, status, metrics, clock);
+            Clock clock) {
+        return new OperatorActions(store, loop, rebuild, system, status, clock);
     }
 
     @Produces
@@ -210,7 +210,7 @@ public class AgentWiring {
     @Singleton
     ReconcileLoop reconcileLoop(AgentConfig config, Reconciler reconciler, LiveStatus status, AgentMetrics metrics, Clock clock) {
         var poll = config.poll();
-        metrics.suspended(reconciler.state().isSuspended());
+        metrics.watch(reconciler::state);
         List<ReconcileLoop.OutcomeListener> listeners = new ArrayList<>();
         listeners.add(outcome -> metrics.record(outcome, clock.instant().getEpochSecond()));
         config.forge().map(forge -> forgeReporter(forge, reconciler.target().host())).ifPresent(listeners::add);

@@ -53,7 +53,7 @@ public final class TestAgent implements AutoCloseable {
         this.mirror = wiring.localMirror(config, stateDir, access);
         this.reconciler = wiring.reconciler(config, stateDir, mirror, rebuild, system, store, status, clock);
         this.loop = wiring.reconcileLoop(config, reconciler, status, metrics, clock);
-        this.actions = wiring.operatorActions(store, loop, rebuild, system, status, metrics, clock);
+        this.actions = wiring.operatorActions(store, loop, rebuild, system, status, clock);
     }
 
     public static TestAgent start(Map<String, String> properties) throws IOException {
@@ -102,6 +102,12 @@ public final class TestAgent implements AutoCloseable {
     public double counter(String name, String tag, String value) {
         var counter = registry.find(name).tag(tag, value).counter();
         return counter == null ? 0 : counter.count();
+    }
+
+    /** A gauge's value now, or NaN when there is no such gauge. */
+    public double gauge(String name) {
+        var gauge = registry.find(name).gauge();
+        return gauge == null ? Double.NaN : gauge.value();
     }
 
     @Override

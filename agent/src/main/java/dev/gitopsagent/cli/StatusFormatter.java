@@ -209,7 +209,7 @@ public final class StatusFormatter {
     }
 
     /** Two units at most: an operator wants "3h 12m", not seconds on a week-old deployment. */
-    static String duration(Duration d) {
+    public static String duration(Duration d) {
         long seconds = d.toSeconds();
         if (seconds < 1) {
             return d.toMillis() + "ms";
@@ -242,7 +242,7 @@ public final class StatusFormatter {
         }
     }
 
-    static String shortId(String commit) {
+    public static String shortId(String commit) {
         return commit.length() > SHORT_ID ? commit.substring(0, SHORT_ID) : commit;
     }
 

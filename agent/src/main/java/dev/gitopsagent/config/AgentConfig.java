@@ -60,6 +60,8 @@ public interface AgentConfig {
 
     Webhook webhook();
 
+    StatusPage statusPage();
+
     interface Repository {
         /** https://, http://, ssh://, scp-like user@host:path, file:// or an absolute path. */
         @Pattern(regexp = GIT_URL,
@@ -261,6 +263,22 @@ public interface AgentConfig {
     /** Which commit-status API the forge speaks; Forgejo speaks Gitea's. */
     enum ForgeType {
         GITHUB, GITEA, GITLAB
+    }
+
+    /** The HTML status page at {@code GET /}. */
+    interface StatusPage {
+        /**
+         * Where a commit is shown on the forge, with {@code {commit}} standing for the full commit id,
+         * e.g. {@code https://github.com/example/fleet/commit/{commit}}. Absent: commits are not linked.
+         */
+        Optional<@Pattern(regexp = "^https?://[^\\s\"'<>`]*\\{commit\\}[^\\s\"'<>`]*$",
+                message = "must be an http:// or https:// URL containing {commit}, e.g. https://github.com/example/fleet/commit/{commit}")
+                String> commitUrl();
+
+        /** Seconds between two reloads of the page by the browser. */
+        @WithDefault("10")
+        @Min(1) @Max(3600)
+        int refreshSeconds();
     }
 
     interface Control {

@@ -52,7 +52,8 @@ public final class LocalMirror implements AutoCloseable {
     private final RemoteAccess access;
     /** HTTP remotes that did not answer a direct ls-refs request; they get JGit's two-request probe. */
     private final Set<String> noDirectLsRefs = ConcurrentHashMap.newKeySet();
-    private Repository repository;
+    /** Volatile: the status page reads commit subjects from HTTP threads while the reconcile thread may re-create the clone. */
+    private volatile Repository repository;
 
     private LocalMirror(Path directory, String headBranch, RemoteAccess access, Repository repository) {
         this.directory = directory;
@@ -172,6 +173,23 @@ public final class LocalMirror implements AutoCloseable {
         try (RevWalk walk = new RevWalk(repository)) {
             return Optional.of(walk.parseCommit(commit).getCommitterIdent().getWhenAsInstant());
         } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * The first line of a commit's message, for people to recognise it; at most {@code maxLength}
+     * characters, since it is whatever the committer wrote. Empty when the commit is not here.
+     */
+    public Optional<String> subject(String commitId, int maxLength) {
+        if (!ObjectId.isId(commitId)) {
+            return Optional.empty();
+        }
+        try (RevWalk walk = new RevWalk(repository)) {
+            String subject = walk.parseCommit(ObjectId.fromString(commitId)).getShortMessage();
+            return Optional.of(subject.length() > maxLength ? subject.substring(0, maxLength - 1) + "…" : subject);
+        } catch (IOException | RuntimeException e) {
+            // A clone being re-created right now, or a damaged object: the page shows the id without a subject.
             return Optional.empty();
         }
     }

@@ -70,15 +70,17 @@ public final class Activate {
         List<String> output = new ArrayList<>(built.output());
         output.addAll(activation.outputTail());
         if (!activation.succeeded()) {
-            String reason = action + " " + activation.describeFailure() + restore(action, candidate.branch(), generationBefore, previous);
-            return Step.stop(new Halt.Failed(built, reason, output));
+            Restored restored = restore(action, candidate.branch(), generationBefore, previous);
+            String reason = action + " " + activation.describeFailure() + restored.description();
+            return Step.stop(new Halt.Failed(built, reason, restored.rollback(), output));
         }
         if (action != Action.BOOT && !health.isEmpty()) {
             status.phase(Phase.CHECKING_HEALTH);
             Optional<String> problem = health.verdict();
             if (problem.isPresent()) {
-                String reason = "health check failed after " + action + ": " + problem.get() + restore(action, candidate.branch(), generationBefore, previous);
-                return Step.stop(new Halt.Failed(built, reason, output));
+                Restored restored = restore(action, candidate.branch(), generationBefore, previous);
+                String reason = "health check failed after " + action + ": " + problem.get() + restored.description();
+                return Step.stop(new Halt.Failed(built, reason, restored.rollback(), output));
             }
         }
         return Step.proceed(new Activated(built, output));
@@ -91,12 +93,12 @@ public final class Activate {
      * attempt the generation just below the current one can be another broken one. The previous
      * commit is an ancestor of the one just tried, so it is built from the same branch (and Nix's
      * fetcher cache already holds any commit it built before). Returns what was done, for the
-     * failure reason.
+     * failure reason and the metrics.
      */
-    private String restore(Action action, String branch, int generationBefore, Optional<String> previous) throws IOException, InterruptedException {
+    private Restored restore(Action action, String branch, int generationBefore, Optional<String> previous) throws IOException, InterruptedException {
         status.phase(Phase.ROLLING_BACK);
         if (action == Action.SWITCH && generation() == generationBefore) {
-            return "; the system profile did not change";
+            return new Restored(ReconcileOutcome.Rollback.NOT_NEEDED, "; the system profile did not change");
         }
         ProcessRunner.Result result;
         if (previous.isPresent()) {
@@ -104,16 +106,21 @@ public final class Activate {
         } else if (action == Action.SWITCH) {
             result = rebuild.rollback();
         } else {
-            return "";
+            return new Restored(ReconcileOutcome.Rollback.NOT_NEEDED, "");
         }
         if (!result.succeeded()) {
             String message = "ROLLBACK FAILED (" + String.join(" ", result.command()) + " " + result.describeFailure()
                     + "): the host needs attention";
             LOG.error(message);
-            return "; " + message;
+            return new Restored(ReconcileOutcome.Rollback.FAILED, "; " + message);
         }
         String restored = previous.map(commit -> "; switched back to " + commit).orElse("; rolled back");
-        return action == Action.SWITCH ? restored + " (generation " + generation() + ")" : restored;
+        return new Restored(ReconcileOutcome.Rollback.SUCCEEDED,
+                action == Action.SWITCH ? restored + " (generation " + generation() + ")" : restored);
+    }
+
+    /** What {@link #restore} did, and its words for the failure reason. */
+    private record Restored(ReconcileOutcome.Rollback rollback, String description) {
     }
 
     private int generation() {

@@ -29,7 +29,10 @@ public sealed interface Halt {
     record Refused(String commit, String reason, String observedHeads, String cause) implements Halt {
     }
 
-    /** Build, activation or health check failed; the running system was restored. */
-    record Failed(Realise.Built built, String reason, List<String> output) implements Halt {
+    /**
+     * Build, activation or health check failed; {@code rollback} says whether the previous system had
+     * to be put back and whether that worked.
+     */
+    record Failed(Realise.Built built, String reason, ReconcileOutcome.Rollback rollback, List<String> output) implements Halt {
     }
 }

@@ -15,7 +15,6 @@ import dev.gitopsagent.state.Evaluation;
 import dev.gitopsagent.state.SignatureRecord;
 import dev.gitopsagent.state.StateStore;
 import dev.gitopsagent.state.Suspension;
-import dev.gitopsagent.status.AgentMetrics;
 import dev.gitopsagent.status.LiveStatus;
 import dev.gitopsagent.status.Phase;
 import dev.gitopsagent.trigger.ReconcileLoop;
@@ -39,17 +38,15 @@ public final class OperatorActions {
     private final NixosRebuild rebuild;
     private final SystemProfile system;
     private final LiveStatus status;
-    private final AgentMetrics metrics;
     private final Clock clock;
 
     public OperatorActions(StateStore store, ReconcileLoop loop, NixosRebuild rebuild, SystemProfile system, LiveStatus status,
-            AgentMetrics metrics, Clock clock) {
+            Clock clock) {
         this.store = store;
         this.loop = loop;
         this.rebuild = rebuild;
         this.system = system;
         this.status = status;
-        this.metrics = metrics;
         this.clock = clock;
     }
 
@@ -61,7 +58,6 @@ public final class OperatorActions {
     public Result suspend(String reason) throws IOException {
         String why = reason == null || reason.isBlank() ? "suspended by operator" : reason;
         AgentState state = store.update(s -> s.isSuspended() ? s : s.withSuspension(new Suspension(why, clock.instant(), null)));
-        metrics.suspended(true);
         LOG.infof("deployments suspended: %s", state.suspension().reason());
         return new Result("suspend", true, "deployments suspended: " + state.suspension().reason() + "; " + whatStillHappens());
     }
@@ -82,7 +78,6 @@ public final class OperatorActions {
 
     public Result resume() throws IOException {
         store.update(s -> s.withSuspension(null));
-        metrics.suspended(false);
         LOG.info("deployments resumed");
         loop.wake("resumed");
         return new Result("resume", true, "deployments resumed");
@@ -129,7 +124,6 @@ public final class OperatorActions {
                     String observed = s.evaluation().map(Evaluation::observedHeads).orElse(null);
                     return head == null ? next : next.withEvaluation(new Evaluation(head, Evaluation.Outcome.FAILED, reason, clock.instant(), observed));
                 });
-                metrics.suspended(true);
                 LOG.warn(reason);
                 String resume = after == AfterRollback.RESUME_ON_NEW_COMMIT ? "deployments resume when a newer commit arrives"
                         : "deployments stay suspended until resumed";

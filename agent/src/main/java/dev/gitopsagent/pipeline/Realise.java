@@ -63,7 +63,8 @@ public final class Realise {
         ProcessRunner.Result build = rebuild.build(flake);
         Built built = new Built(verified, flake, started, build.outputTail());
         if (!build.succeeded()) {
-            return Step.stop(new Halt.Failed(built, "build " + build.describeFailure(), build.outputTail()));
+            return Step.stop(new Halt.Failed(built, "build " + build.describeFailure(), ReconcileOutcome.Rollback.NOT_NEEDED,
+                    build.outputTail()));
         }
         return Step.proceed(built);
     }

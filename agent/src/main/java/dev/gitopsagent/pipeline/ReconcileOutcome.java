@@ -34,11 +34,24 @@ public sealed interface ReconcileOutcome {
         }
     }
 
-    /** Build or activation failed; the running system was left as it was. */
-    record Failed(String commit, String reason) implements ReconcileOutcome {
+    /**
+     * Build, activation or health check failed; {@code rollback} says whether the previous system had
+     * to be put back and whether that worked.
+     */
+    record Failed(String commit, String reason, Rollback rollback) implements ReconcileOutcome {
         public String label() {
             return "failed";
         }
+    }
+
+    /** What a failed deployment did to the running system. */
+    enum Rollback {
+        /** Nothing had changed yet (failed build, or a switch that left the profile alone). */
+        NOT_NEEDED,
+        /** The new system was activated and broke; the previous one was activated again. */
+        SUCCEEDED,
+        /** Putting the previous system back failed too: the host needs attention. */
+        FAILED
     }
 
     /** No remote answered, or the local clone or state could not be used; retried with back-off. */

@@ -108,7 +108,7 @@ public final class Recorder {
                 .withFinished(deployment, target.historySize()));
         LOG.error(message);
         status.failed(message);
-        return new ReconcileOutcome.Failed(commit, message);
+        return new ReconcileOutcome.Failed(commit, message, failed.rollback());
     }
 
     private Evaluation evaluation(String commit, Evaluation.Outcome outcome, String reason, String observed) {

@@ -1,22 +1,27 @@
 package dev.gitopsagent.status;
 
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import dev.gitopsagent.pipeline.ReconcileOutcome;
+import dev.gitopsagent.state.AgentState;
+import dev.gitopsagent.state.Evaluation;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * Prometheus metrics under {@code gitops_}: polls and deployments by result, when the last
- * deployment succeeded, whether deployments are suspended, how many polls in a row failed.
+ * Prometheus metrics under {@code gitops_}: polls, deployments and automatic rollbacks by result, refusals by reason,
+ * when the last deployment succeeded, how many polls in a row failed, and what the durable state says
+ * now (suspended, head refused, head failed). The alert rules in
+ * {@code config-repo-template/monitoring/} are written over exactly these names.
  */
 public final class AgentMetrics {
 
     private final MeterRegistry registry;
     private final AtomicLong lastSuccessSeconds = new AtomicLong();
     private final AtomicLong consecutiveFailures = new AtomicLong();
-    private final AtomicLong suspended = new AtomicLong();
 
     public AgentMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -24,8 +29,15 @@ public final class AgentMetrics {
                 .description("When the last deployment succeeded (Unix time); 0 before the first").register(registry);
         Gauge.builder("gitops_consecutive_failed_polls", consecutiveFailures, AtomicLong::get)
                 .description("Polls in a row that reached no remote or could not finish").register(registry);
-        Gauge.builder("gitops_suspended", suspended, AtomicLong::get)
-                .description("1 while deployments are suspended").register(registry);
+        // Every result is exported at 0 from the start: Prometheus's increase() cannot see the first
+        // event of a series that appears with it.
+        polls("ok");
+        polls("error");
+        deployments("succeeded");
+        deployments("failed");
+        deployments("refused");
+        automaticRollbacks(ReconcileOutcome.Rollback.SUCCEEDED);
+        automaticRollbacks(ReconcileOutcome.Rollback.FAILED);
     }
 
     public void record(ReconcileOutcome outcome, long epochSecond) {
@@ -38,8 +50,11 @@ public final class AgentMetrics {
         if (outcome instanceof ReconcileOutcome.Deployed) {
             deployments("succeeded").increment();
             lastSuccessSeconds.set(epochSecond);
-        } else if (outcome instanceof ReconcileOutcome.Failed) {
+        } else if (outcome instanceof ReconcileOutcome.Failed failed) {
             deployments("failed").increment();
+            if (failed.rollback() != ReconcileOutcome.Rollback.NOT_NEEDED) {
+                automaticRollbacks(failed.rollback()).increment();
+            }
         } else if (outcome instanceof ReconcileOutcome.Refused refused) {
             deployments("refused").increment();
             Counter.builder("gitops_refusals_total").description("Refused commits, by reason (verification reasons and not-descendant)")
@@ -55,8 +70,25 @@ public final class AgentMetrics {
                 .description("1 when the branch head is older than gitops.trust.max-commit-age").register(registry);
     }
 
-    public void suspended(boolean value) {
-        suspended.set(value ? 1 : 0);
+    /**
+     * Gauges read from the durable state at each scrape, so they stay right across restarts and
+     * whichever part of the agent changed the state (operator, rollback, a suspension lifted by a new commit).
+     * Held strongly: Micrometer keeps only a weak reference to a gauge's object, and nothing else holds the supplier.
+     */
+    public void watch(Supplier<AgentState> state) {
+        Gauge.builder("gitops_suspended", state, s -> s.get().isSuspended() ? 1 : 0)
+                .description("1 while deployments are suspended").strongReference(true).register(registry);
+        Gauge.builder("gitops_head_refused", state, s -> lastDecisionIs(s.get(), Evaluation.Outcome.REFUSED))
+                .description("1 while the last decided head is refused (signature, ancestry); it is not tried again until the branch moves")
+                .strongReference(true).register(registry);
+        Gauge.builder("gitops_head_failed", state, s -> lastDecisionIs(s.get(), Evaluation.Outcome.FAILED))
+                .description("1 while the last decided head failed to build, activate or pass the health checks, or was rolled back")
+                .strongReference(true).register(registry);
+    }
+
+    private static double lastDecisionIs(AgentState state, Evaluation.Outcome outcome) {
+        Optional<Evaluation> last = state.evaluation();
+        return last.isPresent() && last.get().outcome() == outcome ? 1 : 0;
     }
 
     private Counter polls(String result) {
@@ -67,5 +99,11 @@ public final class AgentMetrics {
     private Counter deployments(String result) {
         return Counter.builder("gitops_deployments_total").description("Decisions on new commits, by result").tag("result", result)
                 .register(registry);
+    }
+
+    private Counter automaticRollbacks(ReconcileOutcome.Rollback result) {
+        return Counter.builder("gitops_automatic_rollbacks_total")
+                .description("Broken activations put back to the previous system, by whether that worked (succeeded, failed)")
+                .tag("result", result.name().toLowerCase()).register(registry);
     }
 }

@@ -72,6 +72,25 @@ class AutomaticRollbackTest {
     }
 
     @Test
+    void automaticRollbackIsCountedAndTheFailedHeadShowsInTheMetrics() throws Exception {
+        Path marker = dir.resolve("service-ok");
+        fleet.writeFile("service-ok", "");
+        startWithHealthCommand("test -e " + marker);
+        assertThat(agent.gauge("gitops_head_failed")).isZero();
+        assertThat(marker.toFile().delete()).isTrue();
+        fleet.pushChange("breaks the service");
+
+        agent.actions().trigger();
+        ReconcileOutcome outcome = agent.awaitQueuedReconcile();
+
+        assertThat(((ReconcileOutcome.Failed) outcome).rollback()).isEqualTo(ReconcileOutcome.Rollback.SUCCEEDED);
+        assertThat(agent.counter("gitops_automatic_rollbacks_total", "result", "succeeded")).isEqualTo(1);
+        assertThat(agent.counter("gitops_automatic_rollbacks_total", "result", "failed")).isZero();
+        assertThat(agent.gauge("gitops_head_failed")).isEqualTo(1);
+        assertThat(agent.gauge("gitops_head_refused")).isZero();
+    }
+
+    @Test
     void secondBrokenAttemptStillReturnsToTheLastGoodSystemNotToTheFirstBrokenOne() throws Exception {
         startWithHealthCommand("true");
         SampleFlake.failActivation(fleet.work(), Fleet.HOST);

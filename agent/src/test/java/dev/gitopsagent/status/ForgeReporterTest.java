@@ -93,7 +93,8 @@ class ForgeReporterTest {
     @Test
     void gitlabGetsAFailedStatusOnTheEncodedProjectPathWithAPrivateToken() {
         reporter(ForgeType.GITLAB, "/api/v4", "infra/fleet")
-                .reconciled(new ReconcileOutcome.Failed(COMMIT, "deployment of " + COMMIT + " failed: build exited with code 1"));
+                .reconciled(new ReconcileOutcome.Failed(COMMIT, "deployment of " + COMMIT + " failed: build exited with code 1",
+                        ReconcileOutcome.Rollback.NOT_NEEDED));
 
         Received status = received.get(0);
         assertThat(status.path()).isEqualTo("/api/v4/projects/infra%2Ffleet/statuses/" + COMMIT);

@@ -166,6 +166,19 @@ class HttpApiTest {
         given().get("/q/health/ready").then().statusCode(200);
     }
 
+    @Test
+    void statusPageIsServedOpenlyWithAPolicyThatAllowsNoScriptAndNothingFromElsewhere() {
+        String deployed = deployedCommitOrNull();
+        given().get("/").then().statusCode(200)
+                .contentType(containsString("text/html"))
+                .header("Content-Security-Policy", containsString("default-src 'none'"))
+                .header("Content-Security-Policy", containsString("style-src 'sha256-"))
+                .header("X-Content-Type-Options", "nosniff")
+                .body(containsString("<h1>web1</h1>"))
+                .body(containsString(deployed.substring(0, 7)))
+                .body(containsString("<meta http-equiv=\"refresh\" content=\"10\">"));
+    }
+
     private static String deployedCommitOrNull() {
         return given().get("/status").path("deployedCommit");
     }

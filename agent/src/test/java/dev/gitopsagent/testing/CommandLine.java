@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class CommandLine {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private Duration timeout = Duration.ofSeconds(60);
 
     private final List<String> command;
     private final Map<String, String> environment = new LinkedHashMap<>();
@@ -58,6 +58,12 @@ public final class CommandLine {
         return this;
     }
 
+    /** A browser or Prometheus on a loaded machine needs longer than the 60 s default. */
+    public CommandLine timeout(Duration limit) {
+        this.timeout = limit;
+        return this;
+    }
+
     public CommandLine stdin(String input) {
         this.stdin = input.getBytes(StandardCharsets.UTF_8);
         return this;
@@ -80,10 +86,10 @@ public final class CommandLine {
             } catch (IOException ignored) {
                 // the command did not read its stdin; that is fine
             }
-            if (!process.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+            if (!process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
-                throw new IllegalStateException("command timed out after " + TIMEOUT + ": " + command);
+                throw new IllegalStateException("command timed out after " + timeout + ": " + command);
             }
             return new ProcessResult(command, process.exitValue(), out.join(), err.join());
         } catch (IOException e) {

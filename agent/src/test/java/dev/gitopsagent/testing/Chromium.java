@@ -1,0 +1,70 @@
+package dev.gitopsagent.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Debian's headless Chromium, loading a page the way a person's browser would: {@link #dumpDom} is
+ * the DOM after parsing (and after any script ran, so injected markup would show), {@link #screenshot}
+ * a PNG. Every run gets a fresh profile and no network beyond the URL it is given.
+ */
+public final class Chromium {
+
+    private final Path executable;
+    private final Path scratch;
+
+    private Chromium(Path executable, Path scratch) {
+        this.executable = executable;
+        this.scratch = scratch;
+    }
+
+    /** Fails the test when Chromium is not installed; {@code scratch} holds the throw-away profiles. */
+    public static Chromium find(Path scratch) {
+        return new Chromium(RequiredProgram.find("chromium", "chromium"), scratch);
+    }
+
+    public String dumpDom(URI url) {
+        return run(List.of("--dump-dom", url.toString())).stdout();
+    }
+
+    /** Saves a {@code width} × {@code height} screenshot of the page to {@code png}. */
+    public Path screenshot(URI url, Path png, int width, int height) {
+        try {
+            Files.createDirectories(png.toAbsolutePath().getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        run(List.of("--screenshot=" + png.toAbsolutePath(), "--window-size=" + width + "," + height, "--hide-scrollbars", url.toString()));
+        if (!Files.isRegularFile(png)) {
+            throw new AssertionError("chromium wrote no screenshot to " + png);
+        }
+        return png;
+    }
+
+    private ProcessResult run(List<String> arguments) {
+        Path profile;
+        try {
+            Files.createDirectories(scratch);
+            profile = Files.createTempDirectory(scratch, "chromium-profile");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<String> command = new ArrayList<>(List.of(executable.toString(), "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--user-data-dir=" + profile,
+                // Lets a page's own scripts (Prometheus's UI) finish rendering before the DOM or the picture is taken.
+                "--virtual-time-budget=10000"));
+        command.addAll(arguments);
+        ProcessResult result = CommandLine.of(command).env("HOME", profile.toString()).timeout(Duration.ofMinutes(3)).run();
+        if (!result.succeeded()) {
+            throw new AssertionError("chromium failed (exit " + result.exitCode() + "): " + result.stderr());
+        }
+        return result;
+    }
+}
