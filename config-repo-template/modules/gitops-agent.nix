@@ -106,7 +106,7 @@ let
     "gitops.health.http-probes" = renderList cfg.health.httpProbes;
     "gitops.health.commands" = renderList cfg.health.commands;
     "gitops.health.systemctl" = cfg.health.systemctl;
-    "gitops.http.host" = cfg.http.host;
+    "gitops.http.host" = if cfg.metrics.allowFrom == [ ] then cfg.http.host else cfg.metrics.listenAddress;
     "gitops.http.port" = cfg.http.port;
     "gitops.control.token-file" = cfg.control.tokenFile;
     "gitops.forge.type" = cfg.forge.type;
@@ -117,6 +117,8 @@ let
     "gitops.webhook.secret-file" = cfg.webhook.secretFile;
     "gitops.webhook.min-interval" = cfg.webhook.minInterval;
     "gitops.webhook.max-body-bytes" = cfg.webhook.maxBodyBytes;
+    "gitops.status-page.commit-url" = cfg.statusPage.commitUrl;
+    "gitops.status-page.refresh-seconds" = cfg.statusPage.refreshSeconds;
   };
 
   # Free-form settings win over typed options so that a key the module does
@@ -145,6 +147,18 @@ let
   );
 
   isStorePath = p: p != null && lib.hasPrefix builtins.storeDir (toString p);
+
+  # Firewall rules admitting the configured Prometheus servers, and no one
+  # else, to the agent's port. The address type only lets through address
+  # characters, so nothing here can splice a shell or nft command.
+  isIPv6 = lib.hasInfix ":";
+  port = toString cfg.http.port;
+  iptablesRules = lib.concatMapStrings
+    (addr: "${if isIPv6 addr then "ip6tables" else "iptables"} -A nixos-fw -p tcp -s ${addr} --dport ${port} -j nixos-fw-accept\n")
+    cfg.metrics.allowFrom;
+  nftablesRules = lib.concatMapStrings
+    (addr: "${if isIPv6 addr then "ip6" else "ip"} saddr ${addr} tcp dport ${port} accept\n")
+    cfg.metrics.allowFrom;
 in
 {
   options.services.gitops-agent = {
@@ -415,6 +429,44 @@ in
       };
     };
 
+    metrics = {
+      allowFrom = mkOption {
+        type = types.listOf (types.strMatching "[0-9a-fA-F.:]+(/[0-9]+)?");
+        default = [ ];
+        example = [ "10.0.0.5" "fd00::5" ];
+        description = ''
+          Addresses (or CIDR ranges) of the Prometheus servers that scrape this
+          agent's `/q/metrics` (config-repo-template/monitoring/prometheus.yml).
+          Empty, the default: the agent listens on loopback only and nothing is
+          opened. Otherwise the agent listens on `metrics.listenAddress` and the
+          firewall accepts its port from these addresses only. They reach the
+          agent's whole HTTP server: the read-only `/status`, status page and
+          metrics, while `/control` and `/webhook` still need their token or
+          signature.
+        '';
+      };
+      listenAddress = mkOption {
+        type = types.str;
+        default = "0.0.0.0";
+        example = "10.0.0.12";
+        description = "Address the agent listens on when `metrics.allowFrom` is set, e.g. this host's address on the monitoring network.";
+      };
+    };
+
+    statusPage = {
+      commitUrl = mkOption {
+        type = types.nullOr (types.strMatching "https?://[^[:space:]\"'<>`]*[{]commit[}][^[:space:]\"'<>`]*");
+        default = null;
+        example = "https://github.com/example/fleet/commit/{commit}";
+        description = "Link for a commit on the status page (`GET /`), `{commit}` standing for the full id. Null: commits are not linked.";
+      };
+      refreshSeconds = mkOption {
+        type = types.ints.between 1 3600;
+        default = 10;
+        description = "Seconds between two reloads of the status page by the browser.";
+      };
+    };
+
     # All four of type, apiUrl, repository and tokenFile, or none: the agent posts
     # commit statuses only when the forge is fully described.
     forge = {
@@ -485,6 +537,10 @@ in
         message = "services.gitops-agent: set trust.allowedSigners or trust.openpgpKeys; an agent without trust anchors would refuse every commit.";
       }
       {
+        assertion = cfg.metrics.allowFrom == [ ] || config.networking.firewall.enable;
+        message = "services.gitops-agent.metrics.allowFrom needs networking.firewall.enable: without the firewall the agent's port would be open to every address.";
+      }
+      {
         assertion = config.system.configurationRevision != null;
         message = "services.gitops-agent: set services.gitops-agent.revision (the flake passes self.rev) so the agent can read back the running commit.";
       }
@@ -496,6 +552,10 @@ in
       [ "repository.tokenFile" "repository.sshKeyFile" "control.tokenFile" "webhook.secretFile" "forge.tokenFile" ];
 
     system.configurationRevision = mkIf (cfg.revision != null) cfg.revision;
+
+    # Only the configured Prometheus servers reach the agent's port (metrics.allowFrom).
+    networking.firewall.extraCommands = mkIf (cfg.metrics.allowFrom != [ ] && !config.networking.nftables.enable) iptablesRules;
+    networking.firewall.extraInputRules = mkIf (cfg.metrics.allowFrom != [ ] && config.networking.nftables.enable) nftablesRules;
 
     environment.etc = {
       "gitops-agent/agent.properties".source = configFile;
