@@ -81,7 +81,7 @@ class MonitoringIT {
 
     @Test
     void prometheusScrapingTwoAgentsFiresTheRefusalAlertForTheOneThatRefusedAnUnsignedHead() throws Exception {
-        Chromium chromium = Chromium.find(dir.resolve("chromium"));
+        Chromium chromium = Chromium.find(dir.resolve("chromium")).waitingForScripts(Duration.ofSeconds(10));
         try (Fleet quiet = Fleet.create(dir.resolve("fleet1")); Fleet refusing = Fleet.create(dir.resolve("fleet2"))) {
             String first = quiet.pushSigned(TestKeys.trustedSsh(), "first configuration");
             String second = refusing.pushSigned(TestKeys.trustedSsh(), "first configuration");

@@ -428,7 +428,7 @@ public final class StatusPage {
         if (at == null) {
             return "not scheduled";
         }
-        Duration left = Duration.between(now, at);
-        return left.isNegative() || left.isZero() ? "due now" : "in " + StatusFormatter.duration(left.truncatedTo(ChronoUnit.SECONDS));
+        Duration left = Duration.between(now, at).truncatedTo(ChronoUnit.SECONDS);
+        return left.isNegative() || left.isZero() ? "due now" : "in " + StatusFormatter.duration(left);
     }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Debian's headless Chromium, loading a page the way a person's browser would: {@link #dumpDom} is
@@ -18,15 +19,25 @@ public final class Chromium {
 
     private final Path executable;
     private final Path scratch;
+    private final Optional<Duration> scriptTime;
 
-    private Chromium(Path executable, Path scratch) {
+    private Chromium(Path executable, Path scratch, Optional<Duration> scriptTime) {
         this.executable = executable;
         this.scratch = scratch;
+        this.scriptTime = scriptTime;
     }
 
     /** Fails the test when Chromium is not installed; {@code scratch} holds the throw-away profiles. */
     public static Chromium find(Path scratch) {
-        return new Chromium(RequiredProgram.find("chromium", "chromium"), scratch);
+        return new Chromium(RequiredProgram.find("chromium", "chromium"), scratch, Optional.empty());
+    }
+
+    /**
+     * For pages drawn by their own scripts (Prometheus's UI): lets them run for {@code budget} of
+     * virtual time first. Not for the status page: virtual time would also run its meta refresh.
+     */
+    public Chromium waitingForScripts(Duration budget) {
+        return new Chromium(executable, scratch, Optional.of(budget));
     }
 
     public String dumpDom(URI url) {
@@ -57,9 +68,8 @@ public final class Chromium {
         }
         List<String> command = new ArrayList<>(List.of(executable.toString(), "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--user-data-dir=" + profile,
-                // Lets a page's own scripts (Prometheus's UI) finish rendering before the DOM or the picture is taken.
-                "--virtual-time-budget=10000"));
+                "--user-data-dir=" + profile));
+        scriptTime.ifPresent(budget -> command.add("--virtual-time-budget=" + budget.toMillis()));
         command.addAll(arguments);
         ProcessResult result = CommandLine.of(command).env("HOME", profile.toString()).timeout(Duration.ofMinutes(3)).run();
         if (!result.succeeded()) {
