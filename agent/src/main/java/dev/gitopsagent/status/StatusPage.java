@@ -179,6 +179,15 @@ public final class StatusPage {
             html.text(signature.signer()).raw("<br><span class=\"meta\">").text(signature.format() + " key ").raw("<code title=\"")
                     .text(key).raw("\">").text(key.length() > KEY_SHOWN ? key.substring(0, KEY_SHOWN) + "…" : key).raw("</code></span>");
         }
+        if (report.signers() != null) {
+            row(html, "may sign next");
+            html.text(report.signers().source());
+            report.signers().changedIn().ifPresent(changedIn -> {
+                html.raw(" <span class=\"meta\">changed in</span> ");
+                commitLink(html, changedIn);
+            });
+            html.raw("<div class=\"meta\">").text(String.join(", ", report.signers().signers())).raw("</div>");
+        }
         row(html, "deployed");
         time(html, report.deployedAt(), extras.now());
         row(html, "running system");

@@ -14,6 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 import dev.gitopsagent.state.Deployment;
@@ -27,7 +28,7 @@ class StatusPageTest {
     private static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
     private static final String HEAD = "89abcdef0123456789abcdef0123456789abcdef";
     private static final Instant NOW = Instant.parse("2026-11-25T12:00:00Z");
-    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule());
+    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule()).registerModule(new Jdk8Module());
 
     /** One field of the page's input carrying markup: a {@code /status} field, a history entry, or the commit subjects. */
     record Field(String name, Map<String, Object> status, List<Deployment> history, boolean subjects) {
@@ -47,6 +48,8 @@ class StatusPageTest {
                 new Field("refusal reason", Map.of("lastDecision", decision("REFUSED", "refused " + HEAD + ": " + PAYLOAD)), List.of(), false),
                 new Field("failure reason", Map.of("lastDecision", decision("FAILED", PAYLOAD)), List.of(), false),
                 new Field("signer", Map.of("signature", signer), List.of(), false),
+                new Field("signers in force", Map.of("signers", Map.of("source", "repository policy (trust/)", "signers", List.of(PAYLOAD))),
+                        List.of(), false),
                 new Field("suspension reason", Map.of("suspended", true, "suspension", Map.of("reason", PAYLOAD, "since", NOW.toString())),
                         List.of(), false),
                 new Field("remote error", Map.of("lastError", Map.of("reason", PAYLOAD, "since", NOW.toString(), "lastSeen", NOW.toString())),
