@@ -119,12 +119,7 @@ public final class Prometheus implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException(e);
             }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
+            AgentProcess.sleep(200);
         }
         throw new AssertionError("prometheus not ready within 60 s:\n" + output());
     }
