@@ -49,10 +49,6 @@ public final class PathVerifier {
         this.clock = clock;
     }
 
-    public TrustSettings settings() {
-        return settings;
-    }
-
     public synchronized PathVerdict verify(Repository repository, Optional<ObjectId> baseline, ObjectId candidate) throws IOException {
         try (RevWalk walk = new RevWalk(repository)) {
             RevCommit head = walk.parseCommit(candidate);

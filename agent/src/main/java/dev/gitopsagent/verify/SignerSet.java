@@ -16,8 +16,4 @@ public record SignerSet(OpenPgpKeyring openPgp, AllowedSigners ssh, String openP
         out.addAll(openPgp.describe());
         return List.copyOf(out);
     }
-
-    boolean isEmpty() {
-        return openPgp.isEmpty() && ssh.isEmpty();
-    }
 }
