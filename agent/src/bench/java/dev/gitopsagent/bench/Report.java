@@ -11,12 +11,18 @@ import java.util.Locale;
 public final class Report {
 
     private final List<Row> rows = new ArrayList<>();
+    private final List<ServerRow> serverRows = new ArrayList<>();
     private final List<Ratio> ratios = new ArrayList<>();
     private final List<TargetCheck> targets = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
 
     public synchronized void add(Row row) {
         rows.add(row);
+        System.out.println("[bench] " + row);
+    }
+
+    synchronized void add(ServerRow row) {
+        serverRows.add(row);
         System.out.println("[bench] " + row);
     }
 
@@ -40,6 +46,17 @@ public final class Report {
         for (Row row : rows) {
             out.append("| ").append(String.join(" | ", row.benchmark(), row.subject(), row.runs(), row.median(), row.p95(), row.cpu(),
                     row.wire(), row.note())).append(" |\n");
+        }
+        if (!serverRows.isEmpty()) {
+            out.append("\nAgainst nginx + git http-backend (fcgiwrap) on loopback; agent and git runs interleaved. ")
+                    .append("Wall and client CPU: min / median / max. Server CPU: mean per run (nginx, fcgiwrap, git). ")
+                    .append("Requests and bytes (headers included): median per run. Load: 1-minute load average during the runs.\n\n");
+            out.append("| benchmark | subject | runs | wall | client CPU | server CPU | requests | bytes | load | notes |\n");
+            out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+            for (ServerRow row : serverRows) {
+                out.append("| ").append(String.join(" | ", row.benchmark(), row.subject(), String.valueOf(row.runs()), row.wall(), row.cpu(),
+                        row.serverCpu(), row.requests(), row.bytes(), row.load(), row.note())).append(" |\n");
+            }
         }
         out.append("\n| ratio | value | meaning |\n|---|---:|---|\n");
         for (Ratio ratio : ratios) {
@@ -67,6 +84,16 @@ public final class Report {
                     .append(", \"p95\": ").append(quote(row.p95())).append(", \"cpu\": ").append(quote(row.cpu()))
                     .append(", \"wire\": ").append(quote(row.wire())).append(", \"note\": ").append(quote(row.note())).append('}')
                     .append(i + 1 < rows.size() ? ",\n" : "\n");
+        }
+        out.append("  ],\n  \"serverRows\": [\n");
+        for (int i = 0; i < serverRows.size(); i++) {
+            ServerRow row = serverRows.get(i);
+            out.append("    {\"benchmark\": ").append(quote(row.benchmark())).append(", \"subject\": ").append(quote(row.subject()))
+                    .append(", \"runs\": ").append(row.runs()).append(", \"wall\": ").append(quote(row.wall()))
+                    .append(", \"cpu\": ").append(quote(row.cpu())).append(", \"serverCpu\": ").append(quote(row.serverCpu()))
+                    .append(", \"requests\": ").append(quote(row.requests())).append(", \"bytes\": ").append(quote(row.bytes()))
+                    .append(", \"load\": ").append(quote(row.load())).append(", \"note\": ").append(quote(row.note())).append('}')
+                    .append(i + 1 < serverRows.size() ? ",\n" : "\n");
         }
         out.append("  ],\n  \"ratios\": [\n");
         for (int i = 0; i < ratios.size(); i++) {
