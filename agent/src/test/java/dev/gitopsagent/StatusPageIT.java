@@ -54,7 +54,7 @@ class StatusPageIT {
                         .contains("motd: welcome the new intern").contains("alice@example.test");
                 assertThat(refusal).contains("Refused " + unsigned.substring(0, 7) + " “motd: try a new greeting”").contains("Not signed.")
                         .contains("The host keeps running " + deployed.substring(0, 7) + ".");
-                chromium.screenshot(agent.url("/"), Path.of("target", "screenshots", "status-page.png"), 1200, 1140);
+                chromium.screenshot(agent.url("/"), Path.of("target", "screenshots", "status-page.png"), 1200, 1240);
 
                 String xss = fleet.pushUnsigned(XSS_SUBJECT);
                 agent.awaitStatus(status -> xss.equals(status.path("lastDecision").path("commit").asText()));

@@ -45,7 +45,7 @@ final class PageStyle {
             .none{color:var(--muted);font-style:italic}
             dl{display:grid;grid-template-columns:max-content 1fr;gap:6px 16px;margin:0}
             dt{color:var(--muted)}
-            dd{margin:0;overflow-wrap:anywhere}
+            dd{margin:0;min-width:0;overflow-wrap:anywhere}
             code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:.9em}
             a{color:var(--busy);text-decoration:none}
             a:hover{text-decoration:underline}
@@ -58,6 +58,7 @@ final class PageStyle {
             .event{display:flex;flex-wrap:wrap;align-items:baseline;gap:4px 10px}
             .event .what{font-weight:600}
             .meta{color:var(--muted);font-size:13.5px}
+            .signer{color:var(--muted);font-size:13px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;max-width:100%}
             footer{color:var(--muted);font-size:13px;margin-top:22px}
             footer a{margin-right:14px}
             """;

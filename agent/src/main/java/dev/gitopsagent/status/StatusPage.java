@@ -186,7 +186,10 @@ public final class StatusPage {
                 html.raw(" <span class=\"meta\">changed in</span> ");
                 commitLink(html, changedIn);
             });
-            html.raw("<div class=\"meta\">").text(String.join(", ", report.signers().signers())).raw("</div>");
+            // One line per key, cut to the card's width: fingerprints are long, the tooltip has all of it.
+            for (String signer : report.signers().signers()) {
+                html.raw("<div class=\"signer\" title=\"").text(signer).raw("\">").text(signer).raw("</div>");
+            }
         }
         row(html, "deployed");
         time(html, report.deployedAt(), extras.now());
