@@ -14,8 +14,9 @@
       inputs.home-manager.follows = "";
     };
 
-    # The gitops-agent source, built by pkgs/gitops-agent.nix (JVM mode,
-    # nixpkgs' Maven). CHANGE ME: replace with where you host gitops-agent
+    # The gitops-agent source, built by pkgs/gitops-agent.nix (a native
+    # executable with nixpkgs' GraalVM; JVM fallback with native = false).
+    # CHANGE ME: replace with where you host gitops-agent
     # (any flake URL works: github:, git+ssh://, a tag via ?ref=refs/tags/v0.1.0).
     # flake = false: only the source tree is used, pinned by flake.lock.
     gitops-agent = {

@@ -19,7 +19,9 @@ in
 {
   services.gitops-agent = {
     enable = true;
-    # Built from the gitops-agent flake input (flake.nix), in JVM mode.
+    # Built from the gitops-agent flake input (flake.nix): the native executable
+    # where nixpkgs has GraalVM (x86_64-linux, aarch64-linux), else the JVM build.
+    # JVM on every host: add `native = false;` next to `src`.
     package = lib.mkDefault (pkgs.callPackage ../pkgs/gitops-agent.nix { src = inputs.gitops-agent; });
 
     # CHANGE ME: where this repository lives. A read-only deploy key (SSH) or

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -215,9 +214,6 @@ class AgentCliIT {
     }
 
     private static List<String> command(String... args) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", AgentProcess.jar().toString()));
-        command.addAll(List.of(args));
-        return command;
+        return AgentProcess.command(Map.of(), args);
     }
 }

@@ -17,8 +17,8 @@ import java.util.concurrent.TimeUnit;
 import dev.gitopsagent.testing.AgentProcess;
 
 /**
- * The packaged agent as a real process with chosen JVM options. {@link AgentProcess} fixes its JVM
- * options and hides the pid; footprint figures need both.
+ * The packaged agent as a real process with chosen JVM options, or the native executable. {@link AgentProcess}
+ * fixes its JVM options and hides the pid; footprint figures need both.
  */
 final class AgentJvm implements AutoCloseable {
 
@@ -43,14 +43,24 @@ final class AgentJvm implements AutoCloseable {
     /** As {@link #launch(Path, List, Map)}, with extra environment variables (e.g. MALLOC_ARENA_MAX). */
     static AgentJvm launch(Path log, List<String> jvmOptions, Map<String, String> environment, Map<String, String> properties)
             throws IOException {
-        int port = freePort();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
+        return start(log, command, List.of("-jar", AgentProcess.jar().toString()), environment, properties);
+    }
+
+    /** The native executable instead of the jar, with the same properties (a native image takes {@code -D} too). */
+    static AgentJvm launchNative(Path log, Path runner, Map<String, String> properties) throws IOException {
+        return start(log, List.of(runner.toString()), List.of(), Map.of(), properties);
+    }
+
+    private static AgentJvm start(Path log, List<String> program, List<String> tail, Map<String, String> environment,
+            Map<String, String> properties) throws IOException {
+        int port = freePort();
+        List<String> command = new ArrayList<>(program);
         command.add("-Dgitops.http.port=" + port);
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
-        command.add("-jar");
-        command.add(AgentProcess.jar().toString());
+        command.addAll(tail);
         Files.createDirectories(log.getParent());
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().putAll(environment);
@@ -60,13 +70,22 @@ final class AgentJvm implements AutoCloseable {
 
     /** Waits until /q/health/ready answers 200 (after the first reconcile); returns the time since launch. */
     Duration awaitReady(Duration timeout) throws IOException, InterruptedException {
+        return awaitOk("/q/health/ready", timeout);
+    }
+
+    /** Waits until /q/health/live answers 200 (HTTP up, before the first reconcile); returns the time since launch. */
+    Duration awaitLive(Duration timeout) throws IOException, InterruptedException {
+        return awaitOk("/q/health/live", timeout);
+    }
+
+    private Duration awaitOk(String path, Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("agent exited with " + process.exitValue() + ":\n" + Files.readString(log));
             }
             try {
-                HttpResponse<Void> response = HTTP.send(HttpRequest.newBuilder(url("/q/health/ready")).timeout(Duration.ofSeconds(2)).build(),
+                HttpResponse<Void> response = HTTP.send(HttpRequest.newBuilder(url(path)).timeout(Duration.ofSeconds(2)).build(),
                         HttpResponse.BodyHandlers.discarding());
                 if (response.statusCode() == 200) {
                     return Duration.ofNanos(System.nanoTime() - launchedAt);
@@ -76,7 +95,7 @@ final class AgentJvm implements AutoCloseable {
             }
             Thread.sleep(5);
         }
-        throw new IllegalStateException("agent not ready within " + timeout + ":\n" + Files.readString(log));
+        throw new IllegalStateException("agent: no 200 from " + path + " within " + timeout + ":\n" + Files.readString(log));
     }
 
     URI url(String path) {

@@ -1,9 +1,11 @@
 package dev.gitopsagent.bench;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -11,7 +13,8 @@ import java.util.stream.Collectors;
  * Runs every benchmark of issue 5 in one go and writes {@code results.md} and {@code results.json}.
  * Started by {@code ./mvnw -B -Pbench -pl agent verify}; system properties choose the output folder
  * ({@code bench.out}), the cache of generated repositories ({@code bench.cache}) and, for a partial
- * run, {@code bench.only=poll,fetch,verify,latency,footprint}.
+ * run, {@code bench.only=poll,fetch,verify,latency,footprint,native} ({@code native} compares the native executable
+ * with the JVM build and is not in the default set: it needs a {@code -Pnative} build first).
  */
 public final class BenchMain {
 
@@ -47,6 +50,11 @@ public final class BenchMain {
                     .run(work.resolve("footprint"), List.of(JvmProfile.DEFAULTS, JvmProfile.RECOMMENDED), report));
         }
 
+        if (only.contains("native")) {
+            attempt("native", report, () -> new NativeFootprintBenchmark(nativeRunner(), integer("bench.nativePolls", 1000), 3,
+                    Duration.ofSeconds(5)).run(work.resolve("native"), report));
+        }
+
         report.note(String.format(java.util.Locale.ROOT, "Benchmark run took %.0f s.", (System.nanoTime() - started) / 1e9));
         report.note("Bytes on the wire are HTTP request and response bodies as the git server saw them (headers not counted).");
         report.note("git CPU is getrusage of git and its helpers (bash `times`); agent CPU is the calling thread's CPU time. "
@@ -58,6 +66,12 @@ public final class BenchMain {
         System.out.println("Written to " + out.resolve("results.md") + " and results.json");
         // Agent threads of the in-process benchmarks are daemons, but JGit and HTTP clients may linger.
         System.exit(0);
+    }
+
+    /** The native executable ({@code bench.runner}, set by the bench profile), if it has been built. */
+    private static Optional<Path> nativeRunner() {
+        String runner = System.getProperty("bench.runner", "");
+        return runner.isEmpty() || !Files.isExecutable(Path.of(runner)) ? Optional.empty() : Optional.of(Path.of(runner));
     }
 
     @FunctionalInterface

@@ -16,7 +16,7 @@ import dev.gitopsagent.testing.Fleet;
  */
 final class FootprintBenchmark {
 
-    private static final String TOKEN = "bench-control-token";
+    static final String TOKEN = "bench-control-token";
     private static final String POLLS_OK = "gitops_polls_total{result=\"ok\"}";
 
     private final int polls;
@@ -89,7 +89,7 @@ final class FootprintBenchmark {
     }
 
     /** Asks for a reconcile and waits until the poll counter shows it finished. */
-    private static void pollOnce(AgentJvm agent) throws Exception {
+    static void pollOnce(AgentJvm agent) throws Exception {
         double before = PrometheusText.sum(agent.get("/q/metrics"), POLLS_OK);
         var response = agent.send(HttpRequest.newBuilder(agent.url("/control/trigger"))
                 .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build());

@@ -92,7 +92,7 @@ public final class DemoSetup {
         }
     }
 
-    /** The template ships inside the agent, so the demo works from the jar alone. */
+    /** The template ships inside the agent, so the demo works from the jar or the native executable alone. */
     private static void copyTemplate(Path target) throws IOException {
         URL url = DemoSetup.class.getClassLoader().getResource(TEMPLATE);
         if (url == null) {
@@ -100,12 +100,16 @@ public final class DemoSetup {
         }
         try {
             URI uri = url.toURI();
-            if ("jar".equals(uri.getScheme())) {
-                try (FileSystem jar = FileSystems.newFileSystem(uri, Map.of())) {
-                    copyTree(jar.getPath(TEMPLATE), target);
+            switch (uri.getScheme()) {
+                case "file" -> copyTree(Path.of(uri), target);
+                // Inside the jar, or inside a native image, whose resources form the "resource:" file system.
+                case "jar", "resource" -> {
+                    URI root = "jar".equals(uri.getScheme()) ? uri : new URI("resource", "/", null);
+                    try (FileSystem resources = FileSystems.newFileSystem(root, Map.of())) {
+                        copyTree(resources.getPath("/" + TEMPLATE), target);
+                    }
                 }
-            } else {
-                copyTree(Path.of(uri), target);
+                default -> throw new IOException(TEMPLATE + " is at " + uri + ", which the demo cannot read");
             }
         } catch (URISyntaxException e) {
             throw new IOException(e);

@@ -7,6 +7,8 @@ import java.util.Optional;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
 /**
  * Everything the agent must remember across restarts. Immutable: every change makes a new value
  * that {@link StateStore} writes atomically.
@@ -21,6 +23,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
  * @param suspension     set while deployments are paused
  * @param lastTested     the newest testing commit ever activated, kept after its test ends: older ones are refused
  */
+@RegisterForReflection
 public record AgentState(
         String deployedCommit,
         Instant deployedAt,

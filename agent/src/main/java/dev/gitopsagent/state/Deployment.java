@@ -3,7 +3,10 @@ package dev.gitopsagent.state;
 import java.time.Instant;
 import java.util.List;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
 /** One attempt to build and activate a commit, as kept in the bounded history. */
+@RegisterForReflection
 public record Deployment(
         String commit,
         String action,

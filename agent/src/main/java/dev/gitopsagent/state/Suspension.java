@@ -2,6 +2,8 @@ package dev.gitopsagent.state;
 
 import java.time.Instant;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
 /**
  * Deployments paused by an operator or by a rollback.
  *
@@ -9,6 +11,7 @@ import java.time.Instant;
  * @param since           when it began
  * @param untilHeadMovesFrom when set, deployment resumes by itself once the branch head differs from this commit
  */
+@RegisterForReflection
 public record Suspension(String reason, Instant since, String untilHeadMovesFrom) {
 
     public boolean liftedBy(String remoteHead) {

@@ -11,8 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -20,9 +22,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * The packaged agent ({@code quarkus-run.jar}, path from the {@code agent.jar} system property that
- * failsafe sets) running as a real process, configured through {@code -D} properties, with its
- * console output kept in a file.
+ * The packaged agent running as a real process, configured through {@code -D} properties, with its
+ * console output kept in a file: the native executable when failsafe names one ({@code agent.runner},
+ * set by the {@code native} profile), otherwise {@code quarkus-run.jar} ({@code agent.jar}) on this JVM.
  */
 public final class AgentProcess implements AutoCloseable {
 
@@ -47,14 +49,39 @@ public final class AgentProcess implements AutoCloseable {
         return Path.of(jar);
     }
 
+    /** The native executable under test, if this run tests one. */
+    public static Optional<Path> nativeRunner() {
+        String runner = System.getProperty("agent.runner");
+        if (runner == null || runner.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!Files.isExecutable(Path.of(runner))) {
+            throw new IllegalStateException("the native agent is missing (agent.runner=" + runner + "); run through 'mvn -Pnative verify'");
+        }
+        return Optional.of(Path.of(runner));
+    }
+
+    /** The command that runs the packaged agent with {@code properties} as system properties and {@code args}. */
+    public static List<String> command(Map<String, String> properties, String... args) {
+        List<String> command = new ArrayList<>();
+        Optional<Path> runner = nativeRunner();
+        command.add(runner.map(Path::toString).orElseGet(AgentProcess::javaExecutable));
+        command.add("-Xmx128m");
+        properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
+        if (runner.isEmpty()) {
+            command.add("-jar");
+            command.add(jar().toString());
+        }
+        command.addAll(List.of(args));
+        return command;
+    }
+
     /** Starts the agent with {@code properties} as system properties and returns without waiting. */
     public static AgentProcess launch(Path log, Map<String, String> properties, String... args) {
         int port = properties.containsKey("gitops.http.port") ? Integer.parseInt(properties.get("gitops.http.port")) : freePort();
-        List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xmx128m", "-Dgitops.http.port=" + port));
-        properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
-        command.add("-jar");
-        command.add(jar().toString());
-        command.addAll(List.of(args));
+        Map<String, String> withPort = new LinkedHashMap<>(properties);
+        withPort.put("gitops.http.port", Integer.toString(port));
+        List<String> command = command(withPort, args);
         try {
             Files.createDirectories(log.getParent());
             Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();

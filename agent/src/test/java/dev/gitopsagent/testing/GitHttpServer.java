@@ -3,6 +3,8 @@ package dev.gitopsagent.testing;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLContext;
 
 /**
  * A real Git smart-HTTP server on loopback: every request runs the real {@code git http-backend} as a CGI
@@ -37,6 +40,7 @@ public final class GitHttpServer implements AutoCloseable {
 
     private final Path reposRoot;
     private final Path cgiHome;
+    private final SSLContext tls;
     private final ExecutorService handlers = Executors.newFixedThreadPool(HANDLER_THREADS, new DaemonThreads("git-http"));
     private final ExecutorService pumps = Executors.newCachedThreadPool(new DaemonThreads("git-http-pump"));
     private final AtomicLong bytesSent = new AtomicLong();
@@ -48,15 +52,25 @@ public final class GitHttpServer implements AutoCloseable {
     private HttpServer server;
     private int port;
 
-    private GitHttpServer(Path reposRoot, Path cgiHome) {
+    private GitHttpServer(Path reposRoot, Path cgiHome, SSLContext tls) {
         this.reposRoot = reposRoot;
         this.cgiHome = cgiHome;
+        this.tls = tls;
     }
 
     /** Serves every repository under {@code reposRoot} on {@code http://127.0.0.1:<ephemeral port>/<name>}. */
     public static GitHttpServer start(Path reposRoot) {
+        return start(reposRoot, null);
+    }
+
+    /** The same over HTTPS ({@code https://127.0.0.1:<port>/<name>}) with the certificate of {@code tls}. */
+    public static GitHttpServer startHttps(Path reposRoot, TlsCertificate tls) {
+        return start(reposRoot, tls.serverContext());
+    }
+
+    private static GitHttpServer start(Path reposRoot, SSLContext tls) {
         try {
-            GitHttpServer server = new GitHttpServer(reposRoot.toAbsolutePath(), Files.createTempDirectory("git-http-home-"));
+            GitHttpServer server = new GitHttpServer(reposRoot.toAbsolutePath(), Files.createTempDirectory("git-http-home-"), tls);
             server.listen(0);
             return server;
         } catch (IOException e) {
@@ -65,7 +79,7 @@ public final class GitHttpServer implements AutoCloseable {
     }
 
     public URI url(String repoName) {
-        return URI.create("http://127.0.0.1:" + port + "/" + repoName);
+        return URI.create((tls == null ? "http" : "https") + "://127.0.0.1:" + port + "/" + repoName);
     }
 
     public int port() {
@@ -130,7 +144,15 @@ public final class GitHttpServer implements AutoCloseable {
 
     private void listen(int requestedPort) {
         try {
-            HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), requestedPort), 50);
+            InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), requestedPort);
+            HttpServer http;
+            if (tls == null) {
+                http = HttpServer.create(address, 50);
+            } else {
+                HttpsServer https = HttpsServer.create(address, 50);
+                https.setHttpsConfigurator(new HttpsConfigurator(tls));
+                http = https;
+            }
             http.createContext("/", this::handle);
             http.setExecutor(handlers);
             http.start();

@@ -1,0 +1,61 @@
+package dev.gitopsagent.git;
+
+import org.eclipse.jgit.api.MergeCommand;
+import org.eclipse.jgit.diff.DiffAlgorithm;
+import org.eclipse.jgit.dircache.DirCache;
+import org.eclipse.jgit.lib.BranchConfig;
+import org.eclipse.jgit.lib.CommitConfig;
+import org.eclipse.jgit.lib.CoreConfig;
+import org.eclipse.jgit.lib.GcConfig;
+import org.eclipse.jgit.lib.GpgConfig;
+import org.eclipse.jgit.lib.ObjectChecker;
+import org.eclipse.jgit.submodule.SubmoduleWalk;
+import org.eclipse.jgit.transport.HttpConfig;
+import org.eclipse.jgit.transport.PushConfig;
+import org.eclipse.jgit.transport.TransferConfig;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/**
+ * What JGit and Apache MINA SSHD look up reflectively, declared for the native image (the JVM needs none
+ * of it). The quarkus-jgit extension registers the config enums of an older JGit; this list is every enum
+ * that JGit 7.8 passes to {@code Config.getEnum}, which reads the values with {@code getEnumConstants()}.
+ * MINA SSHD (SSH remotes, and SSH signature verification through JGit) instantiates its JCA provider
+ * registrars and its NIO2 I/O factory by class name.
+ */
+@RegisterForReflection(targets = {
+        BranchConfig.BranchRebaseMode.class,
+        CommitConfig.CleanupMode.class,
+        CoreConfig.AutoCRLF.class,
+        CoreConfig.CheckStat.class,
+        CoreConfig.EOL.class,
+        CoreConfig.EolStreamType.class,
+        CoreConfig.HideDotFiles.class,
+        CoreConfig.LogRefUpdates.class,
+        CoreConfig.SymLinks.class,
+        CoreConfig.TrustStat.class,
+        DiffAlgorithm.SupportedAlgorithm.class,
+        DirCache.DirCacheVersion.class,
+        GcConfig.PackRefsMode.class,
+        GpgConfig.GpgFormat.class,
+        HttpConfig.HttpRedirectMode.class,
+        MergeCommand.ConflictStyle.class,
+        MergeCommand.FastForwardMode.class,
+        MergeCommand.FastForwardMode.Merge.class,
+        ObjectChecker.ErrorType.class,
+        PushConfig.PushDefault.class,
+        PushConfig.PushRecurseSubmodulesMode.class,
+        SubmoduleWalk.IgnoreSubmoduleMode.class,
+        TransferConfig.FsckMode.class,
+}, classNames = {
+        "org.apache.sshd.common.util.security.SunJCESecurityProviderRegistrar",
+        "org.apache.sshd.common.util.security.bouncycastle.BouncyCastleSecurityProviderRegistrar",
+        "org.apache.sshd.common.util.security.eddsa.EdDSASecurityProviderRegistrar",
+        "org.apache.sshd.common.io.nio2.Nio2ServiceFactoryFactory",
+        "org.bouncycastle.jce.provider.BouncyCastleProvider",
+})
+final class NativeReflection {
+
+    private NativeReflection() {
+    }
+}
