@@ -11,7 +11,9 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
  * Everything the agent must remember across restarts. Immutable: every change makes a new value
- * that {@link StateStore} writes atomically.
+ * that {@link StateStore} writes atomically. The records are registered for
+ * reflection because {@link StateStore} reads and writes them with its own ObjectMapper, which a native
+ * image can only do for registered classes.
  *
  * @param deployedCommit the last commit built and activated successfully; deployments must descend from it
  * @param deployedAt     when it was activated
