@@ -37,6 +37,7 @@ import dev.gitopsagent.pipeline.Realise;
 import dev.gitopsagent.pipeline.ReconcileOutcome;
 import dev.gitopsagent.pipeline.Reconciler;
 import dev.gitopsagent.pipeline.Recorder;
+import dev.gitopsagent.pipeline.Recovery;
 import dev.gitopsagent.pipeline.Select;
 import dev.gitopsagent.pipeline.Verify;
 import dev.gitopsagent.state.StateStore;
@@ -163,6 +164,7 @@ public class AgentWiring {
         List<Remote> remotes = remotes(config.repository());
         HealthGate health = HealthGate.from(config.health(), () -> reachAny(mirror, remotes, target.branch()),
                 new ProcessRunner(config.deploy().outputTailLines()), stateDir.path(), clock);
+        Activate activate = new Activate(target, mirror, rebuild, health, system, store, status);
         Reconciler.Stages stages = new Reconciler.Stages(
                 new Probe(target, remotes, mirror, store, status),
                 new Gate(store, status),
@@ -171,9 +173,9 @@ public class AgentWiring {
                 new Descend(target, mirror, system, store),
                 new Verify(mirror, verifier, status),
                 new Realise(target, mirror, rebuild, store, status, clock),
-                new Activate(target, mirror, rebuild, health, system, store, status),
+                activate,
                 new Recorder(target, system, store, status, clock));
-        return new Reconciler(target, stages, store, status);
+        return new Reconciler(target, stages, new Recovery(target, activate, system, store, status, clock), store, status);
     }
 
     @Produces

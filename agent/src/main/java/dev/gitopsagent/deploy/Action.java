@@ -28,6 +28,16 @@ public enum Action {
         return subcommand;
     }
 
+    /** The action as the configuration and the state file write it ({@code switch} ... {@code dry-run}). */
+    public static Action parse(String text) {
+        for (Action action : values()) {
+            if (action.toString().equals(text)) {
+                return action;
+            }
+        }
+        throw new IllegalArgumentException("not an action: " + text);
+    }
+
     public boolean runsAnything() {
         return subcommand != null;
     }

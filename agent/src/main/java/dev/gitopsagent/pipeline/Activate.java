@@ -14,6 +14,7 @@ import dev.gitopsagent.deploy.NixosRebuild;
 import dev.gitopsagent.deploy.ProcessRunner;
 import dev.gitopsagent.deploy.SystemProfile;
 import dev.gitopsagent.git.LocalMirror;
+import dev.gitopsagent.state.Attempt;
 import dev.gitopsagent.state.StateStore;
 import dev.gitopsagent.status.LiveStatus;
 import dev.gitopsagent.status.Phase;
@@ -33,6 +34,8 @@ public final class Activate {
             return built.candidate();
         }
     }
+
+    private static final int UNKNOWN_GENERATION = -1;
 
     private final Reconciler.Target target;
     private final LocalMirror mirror;
@@ -84,6 +87,32 @@ public final class Activate {
             }
         }
         return Step.proceed(new Activated(built, output));
+    }
+
+    /**
+     * The health gate again, for an activation the agent was stopped during (its checks may not have
+     * run to the end). A failed check restores the previous system as after any activation. Returns
+     * the failure, if any.
+     */
+    Optional<String> recheck(Attempt interrupted) throws IOException, InterruptedException {
+        Action action = Action.parse(interrupted.action());
+        if (action == Action.BOOT || !action.runsAnything() || health.isEmpty()) {
+            return Optional.empty();
+        }
+        status.phase(Phase.CHECKING_HEALTH);
+        try {
+            Optional<String> problem = health.verdict();
+            if (problem.isEmpty()) {
+                return Optional.empty();
+            }
+            boolean testing = action == Action.TEST;
+            Optional<String> previous = testing ? store.current().running() : store.current().deployed();
+            String branch = testing ? target.testingBranch().orElse(target.branch()) : target.branch();
+            // The generation before the interrupted switch is unknown: restore unconditionally.
+            return Optional.of("health check failed after " + action + ": " + problem.get() + restore(action, branch, UNKNOWN_GENERATION, previous));
+        } finally {
+            status.phase(Phase.IDLE);
+        }
     }
 
     /**

@@ -58,7 +58,8 @@ public final class Realise {
             return Step.proceed(new Built(verified, flake, started, List.of(wouldRun)));
         }
         // Written before anything runs, so a restart mid-deploy finds it and reads the outcome back from the system.
-        store.update(s -> s.withAttempt(new Attempt(candidate.commit(), candidate.action().toString(), started, verified.signature())));
+        store.update(s -> s.withAttempt(new Attempt(candidate.commit(), candidate.action().toString(), started, verified.signature(),
+                candidate.observedHeads())));
         status.phase(Phase.BUILDING);
         ProcessRunner.Result build = rebuild.build(flake);
         Built built = new Built(verified, flake, started, build.outputTail());

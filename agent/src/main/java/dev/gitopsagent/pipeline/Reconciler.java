@@ -48,12 +48,12 @@ public final class Reconciler {
     private final StateStore store;
     private final LiveStatus status;
 
-    public Reconciler(Target target, Stages stages, StateStore store, LiveStatus status) throws IOException {
+    public Reconciler(Target target, Stages stages, Recovery recovery, StateStore store, LiveStatus status) throws IOException {
         this.target = target;
         this.stages = stages;
         this.store = store;
         this.status = status;
-        stages.recorder().recoverInterruptedAttempt();
+        recovery.settleInterruptedAttempt();
     }
 
     public AgentState state() {

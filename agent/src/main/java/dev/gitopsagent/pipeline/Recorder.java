@@ -4,15 +4,10 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
-import java.util.Optional;
 
 import org.jboss.logging.Logger;
 
-import dev.gitopsagent.deploy.Action;
 import dev.gitopsagent.deploy.SystemProfile;
-import dev.gitopsagent.state.AgentState;
-import dev.gitopsagent.state.Attempt;
 import dev.gitopsagent.state.Deployment;
 import dev.gitopsagent.state.Evaluation;
 import dev.gitopsagent.state.StateStore;
@@ -113,33 +108,5 @@ public final class Recorder {
 
     private Evaluation evaluation(String commit, Evaluation.Outcome outcome, String reason, String observed) {
         return new Evaluation(commit, outcome, reason, clock.instant(), observed);
-    }
-
-    /**
-     * A deployment that was running when the agent stopped: if the running system is that commit,
-     * it was activated; otherwise it did not finish and will be tried again.
-     */
-    void recoverInterruptedAttempt() throws IOException {
-        Optional<Attempt> attempt = store.current().inProgress();
-        if (attempt.isEmpty()) {
-            return;
-        }
-        Attempt interrupted = attempt.get();
-        boolean activated = system.runningCommit().filter(interrupted.commit()::equals).isPresent();
-        Instant now = clock.instant();
-        Deployment.Result result = activated ? Deployment.Result.SUCCEEDED : Deployment.Result.INTERRUPTED;
-        String reason = activated ? "agent stopped after activation; read back from the running system"
-                : "agent stopped before the deployment finished";
-        Deployment deployment = new Deployment(interrupted.commit(), interrupted.action(), result, interrupted.startedAt(), now,
-                Duration.between(interrupted.startedAt(), now).toMillis(), reason, interrupted.signature(), null, List.of());
-        LOG.warnf("previous run was interrupted while deploying %s: %s", interrupted.commit(), reason);
-        store.update(loaded -> {
-            AgentState recovered = loaded.withFinished(deployment, target.historySize());
-            if (!activated) {
-                return recovered;
-            }
-            return interrupted.action().equals(Action.TEST.toString()) ? recovered.withTesting(interrupted.commit())
-                    : recovered.withDeployed(interrupted.commit(), now, interrupted.signature());
-        });
     }
 }

@@ -3,6 +3,7 @@ package dev.gitopsagent.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
@@ -11,8 +12,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.gitopsagent.TestAgent;
+import dev.gitopsagent.state.Attempt;
 import dev.gitopsagent.state.Deployment;
 import dev.gitopsagent.state.Evaluation;
+import dev.gitopsagent.state.StateStore;
 import dev.gitopsagent.testing.Fleet;
 import dev.gitopsagent.testing.SampleFlake;
 import dev.gitopsagent.testing.TestKeys;
@@ -88,6 +91,58 @@ class AutomaticRollbackTest {
         assertThat(agent.counter("gitops_automatic_rollbacks_total", "result", "failed")).isZero();
         assertThat(agent.gauge("gitops_head_failed")).isEqualTo(1);
         assertThat(agent.gauge("gitops_head_refused")).isZero();
+    }
+
+    @Test
+    void restartDuringTheHealthCheckChecksAgainAndRollsBackWhenItFails() throws Exception {
+        Path marker = dir.resolve("service-ok");
+        fleet.writeFile("service-ok", "");
+        Map<String, String> properties = fleet.agentProperties();
+        properties.put("gitops.health.commands", "test -e " + marker);
+        agent = TestAgent.start(properties);
+        agent.reconcile();
+        agent.close();
+        // The agent stopped while checking a switch to `bad` that broke the service: fetched, on record as the attempt, running.
+        String bad = fleet.pushChange("breaks the service");
+        fleet.work().git("--git-dir", dir.resolve("state/repo.git").toString(), "fetch", "-q", fleet.remote().toString(), "main:refs/heads/main");
+        new StateStore(dir.resolve("state")).update(s -> s.withAttempt(new Attempt(bad, "switch", Instant.now(), null, "main=" + bad)));
+        fleet.host().run(dir, "switch", "--flake", "git+file://" + fleet.remote() + "?rev=" + bad + "#" + Fleet.HOST,
+                "--no-update-lock-file", "--no-write-lock-file").orThrow();
+        assertThat(marker.toFile().delete()).isTrue();
+
+        agent = TestAgent.start(properties);
+
+        Deployment interrupted = agent.state().history().get(0);
+        assertThat(interrupted.commit()).isEqualTo(bad);
+        assertThat(interrupted.result()).isEqualTo(Deployment.Result.FAILED);
+        assertThat(interrupted.reason()).contains("checked again after the restart").contains("test -e " + marker)
+                .contains("switched back to " + good);
+        assertThat(fleet.host().runningRevision()).contains(good);
+        assertThat(fleet.host().bootRevision()).contains(good);
+        assertThat(agent.state().deployedCommit()).isEqualTo(good);
+        assertThat(agent.state().attempt()).isNull();
+        int invocations = fleet.host().invocations().size();
+        assertThat(agent.reconcile()).as("the failed commit is not tried again").isInstanceOf(ReconcileOutcome.Unchanged.class);
+        assertThat(fleet.host().invocations()).hasSize(invocations);
+    }
+
+    @Test
+    void restartDuringAHealthCheckThatStillPassesKeepsTheNewSystem() throws Exception {
+        Map<String, String> properties = fleet.agentProperties();
+        properties.put("gitops.health.commands", "true");
+        agent = TestAgent.start(properties);
+        agent.reconcile();
+        agent.close();
+        String next = fleet.pushChange("fine");
+        new StateStore(dir.resolve("state")).update(s -> s.withAttempt(new Attempt(next, "switch", Instant.now(), null, "main=" + next)));
+        fleet.host().run(dir, "switch", "--flake", "git+file://" + fleet.remote() + "?rev=" + next + "#" + Fleet.HOST,
+                "--no-update-lock-file", "--no-write-lock-file").orThrow();
+
+        agent = TestAgent.start(properties);
+
+        assertThat(agent.state().history().get(0).result()).isEqualTo(Deployment.Result.SUCCEEDED);
+        assertThat(agent.state().deployedCommit()).isEqualTo(next);
+        assertThat(fleet.host().runningRevision()).contains(next);
     }
 
     @Test
