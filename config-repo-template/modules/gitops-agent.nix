@@ -86,6 +86,7 @@ let
     "gitops.trust.openpgp-keys" = renderList openpgpEtcPaths;
     "gitops.trust.allowed-signers" = if cfg.trust.allowedSigners == null then null else "/etc/gitops-agent/trust/allowed_signers";
     "gitops.trust.root-commit" = cfg.trust.rootCommit;
+    "gitops.trust.high-water-mark" = cfg.trust.highWaterMark;
     "gitops.trust.max-commit-age" = cfg.trust.maxCommitAge;
     "gitops.trust.verify" = cfg.trust.verify;
     "gitops.trust.policy" = cfg.trust.policy;
@@ -281,6 +282,17 @@ in
         description = ''
           First trusted commit (full SHA-1). Candidates must descend from it, so
           history rewritten before it, or a forged unrelated history, is refused.
+        '';
+      };
+
+      highWaterMark = mkOption {
+        type = types.str;
+        default = "/var/lib/gitops-agent-high-water/deployed";
+        description = ''
+          File holding the last commit deployed from the main branch, written
+          atomically after each deployment. It lives outside stateDir on purpose:
+          with the state file lost, candidates must still descend from it. Must be
+          an absolute path outside stateDir.
         '';
       };
 
@@ -617,7 +629,7 @@ in
         TimeoutStopSec = "90s";
         KillMode = "mixed";
 
-        StateDirectory = "gitops-agent";
+        StateDirectory = [ "gitops-agent" "gitops-agent-high-water" ];
         StateDirectoryMode = "0700";
         CacheDirectory = "gitops-agent";
         CacheDirectoryMode = "0700";
@@ -637,7 +649,8 @@ in
           "CAP_NET_BROADCAST" "CAP_NET_BIND_SERVICE" "CAP_SYSLOG" "CAP_MKNOD" "CAP_SYS_CHROOT" "CAP_KILL"
         ];
         ProtectSystem = "strict";
-        ReadWritePaths = lib.unique [ (dirOf cfg.deploy.systemProfile) "/nix/var/nix/gcroots" cfg.stateDir ];
+        # The high-water mark's directory is created as a second state directory when it is the default one.
+        ReadWritePaths = lib.unique [ (dirOf cfg.deploy.systemProfile) "/nix/var/nix/gcroots" cfg.stateDir ("-" + dirOf cfg.trust.highWaterMark) ];
         ProtectHome = true;
         PrivateTmp = true;
         PrivateMounts = true;

@@ -28,6 +28,7 @@ import dev.gitopsagent.git.LocalMirror;
 import dev.gitopsagent.git.Remote;
 import dev.gitopsagent.git.RemoteAccess;
 import dev.gitopsagent.pipeline.Activate;
+import dev.gitopsagent.pipeline.Baseline;
 import dev.gitopsagent.pipeline.Descend;
 import dev.gitopsagent.pipeline.Fetch;
 import dev.gitopsagent.pipeline.Gate;
@@ -40,6 +41,7 @@ import dev.gitopsagent.pipeline.Recorder;
 import dev.gitopsagent.pipeline.Recovery;
 import dev.gitopsagent.pipeline.Select;
 import dev.gitopsagent.pipeline.Verify;
+import dev.gitopsagent.state.HighWaterMark;
 import dev.gitopsagent.state.StateStore;
 import dev.gitopsagent.status.AgentMetrics;
 import dev.gitopsagent.status.ForgeReporter;
@@ -150,6 +152,7 @@ public class AgentWiring {
     Reconciler reconciler(AgentConfig config, StateDirectory stateDir, LocalMirror mirror, NixosRebuild rebuild, SystemProfile system,
             StateStore store, LiveStatus status, Clock clock) throws IOException {
         StartupChecks.durations(config);
+        StartupChecks.highWaterMark(config);
         PathVerifier verifier = new PathVerifier(TrustAnchors.load(config.trust()),
                 new TrustSettings(config.trust().verify(), config.trust().policy(), config.trust().maxClockSkew()), clock);
         Optional<ObjectId> deployed = store.current().deployed().map(ObjectId::fromString).filter(mirror::hasCommit);
@@ -164,18 +167,20 @@ public class AgentWiring {
         List<Remote> remotes = remotes(config.repository());
         HealthGate health = HealthGate.from(config.health(), () -> reachAny(mirror, remotes, target.branch()),
                 new ProcessRunner(config.deploy().outputTailLines()), stateDir.path(), clock);
+        HighWaterMark mark = new HighWaterMark(config.trust().highWaterMark());
+        Baseline baseline = new Baseline(target, system, store, mark);
         Activate activate = new Activate(target, mirror, rebuild, health, system, store, status);
         Reconciler.Stages stages = new Reconciler.Stages(
                 new Probe(target, remotes, mirror, store, status),
                 new Gate(store, status),
                 new Fetch(mirror, status),
                 new Select(target, mirror),
-                new Descend(target, mirror, system, store),
+                new Descend(target, mirror, baseline, store),
                 new Verify(mirror, verifier, status),
                 new Realise(target, mirror, rebuild, store, status, clock),
                 activate,
-                new Recorder(target, system, store, status, clock));
-        return new Reconciler(target, stages, new Recovery(target, activate, system, store, status, clock), store, status);
+                new Recorder(target, system, store, mark, status, clock));
+        return new Reconciler(target, stages, new Recovery(target, activate, system, store, mark, status, clock), store, status);
     }
 
     @Produces

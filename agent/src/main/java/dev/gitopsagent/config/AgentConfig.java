@@ -135,6 +135,14 @@ public interface AgentConfig {
         Optional<@Pattern(regexp = "^[0-9a-f]{40}$", message = "must be a full 40-character commit id") String> rootCommit();
 
         /**
+         * The last commit deployed from the main branch, kept outside the state directory: with the
+         * state file lost, candidates must still descend from it. Its directory must be writable by
+         * the agent (the systemd unit and the NixOS module create it as a state directory).
+         */
+        @WithDefault("/var/lib/gitops-agent-high-water/deployed")
+        Path highWaterMark();
+
+        /**
          * Alarm (status and metric) when the branch head was committed longer ago than this: a forge
          * that keeps serving an old, validly signed head (a freeze) cannot hide it, because the commit
          * date is part of what is signed. Needs a regular signed commit, e.g. a daily one from CI.

@@ -49,6 +49,18 @@ public final class StartupChecks {
         throw new InvalidConfigException("gitops.deploy.command", "names " + command + ", which is not on PATH (" + path + ")");
     }
 
+    /** The high-water mark survives a lost state directory only if it lives outside it. */
+    public static void highWaterMark(AgentConfig config) {
+        Path mark = config.trust().highWaterMark();
+        if (!mark.isAbsolute()) {
+            throw new InvalidConfigException("gitops.trust.high-water-mark", "must be an absolute path, got " + mark);
+        }
+        if (mark.normalize().startsWith(config.stateDir().toAbsolutePath().normalize())) {
+            throw new InvalidConfigException("gitops.trust.high-water-mark", "must be outside gitops.state-dir (" + config.stateDir()
+                    + "): it must survive the loss of the state directory");
+        }
+    }
+
     private static void positive(Duration value, String key) {
         if (value.isZero() || value.isNegative()) {
             throw new InvalidConfigException(key, "must be a positive duration, got " + value);

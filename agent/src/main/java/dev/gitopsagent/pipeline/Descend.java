@@ -6,7 +6,6 @@ import java.util.Optional;
 import org.eclipse.jgit.lib.ObjectId;
 import org.jboss.logging.Logger;
 
-import dev.gitopsagent.deploy.SystemProfile;
 import dev.gitopsagent.git.History;
 import dev.gitopsagent.git.LocalMirror;
 import dev.gitopsagent.state.AgentState;
@@ -37,24 +36,24 @@ public final class Descend {
 
     private final Reconciler.Target target;
     private final LocalMirror mirror;
-    private final SystemProfile system;
     private final StateStore store;
+    private final Baseline baseline;
 
-    public Descend(Reconciler.Target target, LocalMirror mirror, SystemProfile system, StateStore store) {
+    public Descend(Reconciler.Target target, LocalMirror mirror, Baseline baseline, StateStore store) {
         this.target = target;
         this.mirror = mirror;
-        this.system = system;
         this.store = store;
+        this.baseline = baseline;
     }
 
     Step<Lineage> lineage(Select.Candidate candidate) throws IOException {
         String commit = candidate.commit();
         AgentState state = store.current();
-        Optional<String> baseline = baseline();
+        Optional<String> baseline = this.baseline.commit();
         if (baseline.isPresent()) {
             String base = baseline.get();
             if (base.equals(commit)) {
-                if (isOnlyTheTrustRoot(state, base)) {
+                if (this.baseline.isOnlyTheTrustRoot()) {
                     // The pinned root is where trust starts, not something that runs: it is verified, built and activated
                     // like any first deployment.
                     return Step.proceed(new Lineage.Continues(candidate, Optional.empty()));
@@ -110,28 +109,5 @@ public final class Descend {
 
     private static Step<Lineage> refuse(Select.Candidate candidate, String reason) {
         return Step.stop(new Halt.Refused(candidate.commit(), reason, candidate.observedHeads(), "not-descendant"));
-    }
-
-    /** Nothing was deployed and the running system names no commit: the baseline is the configured trust root. */
-    private boolean isOnlyTheTrustRoot(AgentState state, String base) {
-        return state.deployed().isEmpty() && system.runningCommit().isEmpty() && target.trustRoot().filter(base::equals).isPresent();
-    }
-
-    /**
-     * The commit new deployments must descend from: the last one deployed, else the one the running
-     * system says it was built from (so losing the state file does not re-open rollback), else the
-     * configured trust root.
-     */
-    private Optional<String> baseline() {
-        Optional<String> deployed = store.current().deployed();
-        if (deployed.isPresent()) {
-            return deployed;
-        }
-        Optional<String> running = system.runningCommit();
-        if (running.isPresent()) {
-            LOG.infof("no deployment on record; the running system was built from %s", running.get());
-            return running;
-        }
-        return target.trustRoot();
     }
 }

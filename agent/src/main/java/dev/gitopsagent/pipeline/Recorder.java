@@ -10,6 +10,7 @@ import org.jboss.logging.Logger;
 import dev.gitopsagent.deploy.SystemProfile;
 import dev.gitopsagent.state.Deployment;
 import dev.gitopsagent.state.Evaluation;
+import dev.gitopsagent.state.HighWaterMark;
 import dev.gitopsagent.state.StateStore;
 import dev.gitopsagent.status.LiveStatus;
 
@@ -25,13 +26,15 @@ public final class Recorder {
     private final Reconciler.Target target;
     private final SystemProfile system;
     private final StateStore store;
+    private final HighWaterMark mark;
     private final LiveStatus status;
     private final Clock clock;
 
-    public Recorder(Reconciler.Target target, SystemProfile system, StateStore store, LiveStatus status, Clock clock) {
+    public Recorder(Reconciler.Target target, SystemProfile system, StateStore store, HighWaterMark mark, LiveStatus status, Clock clock) {
         this.target = target;
         this.system = system;
         this.store = store;
+        this.mark = mark;
         this.status = status;
         this.clock = clock;
     }
@@ -50,6 +53,9 @@ public final class Recorder {
                 .withFinished(deployment, target.historySize()));
         if (!candidate.testing()) {
             built.verified().signers().ifPresent(status::signersInForce);
+        }
+        if (!candidate.testing() && candidate.action().runsAnything()) {
+            mark.record(commit);
         }
         LOG.infof("deployed %s from %s (%s)", commit, candidate.branch(), candidate.action());
         return new ReconcileOutcome.Deployed(commit, candidate.action().toString());

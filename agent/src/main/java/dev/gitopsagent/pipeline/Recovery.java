@@ -16,6 +16,7 @@ import dev.gitopsagent.state.AgentState;
 import dev.gitopsagent.state.Attempt;
 import dev.gitopsagent.state.Deployment;
 import dev.gitopsagent.state.Evaluation;
+import dev.gitopsagent.state.HighWaterMark;
 import dev.gitopsagent.state.StateStore;
 import dev.gitopsagent.status.LiveStatus;
 
@@ -32,14 +33,17 @@ public final class Recovery {
     private final Activate activate;
     private final SystemProfile system;
     private final StateStore store;
+    private final HighWaterMark mark;
     private final LiveStatus status;
     private final Clock clock;
 
-    public Recovery(Reconciler.Target target, Activate activate, SystemProfile system, StateStore store, LiveStatus status, Clock clock) {
+    public Recovery(Reconciler.Target target, Activate activate, SystemProfile system, StateStore store, HighWaterMark mark, LiveStatus status,
+            Clock clock) {
         this.target = target;
         this.activate = activate;
         this.system = system;
         this.store = store;
+        this.mark = mark;
         this.status = status;
         this.clock = clock;
     }
@@ -76,6 +80,9 @@ public final class Recovery {
             return;
         }
         finish(interrupted, Deployment.Result.SUCCEEDED, "agent stopped after activation; read back from the running system");
+        if (!interrupted.action().equals(Action.TEST.toString())) {
+            mark.record(interrupted.commit());
+        }
     }
 
     private void finish(Attempt interrupted, Deployment.Result result, String reason) throws IOException {

@@ -1,6 +1,7 @@
 package dev.gitopsagent.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.gitopsagent.TestAgent;
+import dev.gitopsagent.config.InvalidConfigException;
 import dev.gitopsagent.state.Deployment;
 import dev.gitopsagent.state.Evaluation;
 import dev.gitopsagent.testing.Fleet;
@@ -243,6 +245,44 @@ class ReconcilerTest {
         assertThat(agent.state().deployedCommit()).isEqualTo(root);
         assertThat(agent.reconcile()).isInstanceOf(ReconcileOutcome.Unchanged.class);
         assertThat(fleet.host().invocations()).hasSize(2);
+    }
+
+    @Test
+    void losingTheStateFileDoesNotReopenRollbackOnAHostWithoutARevisionFile() throws Exception {
+        String root = fleet.pushSigned(TestKeys.trustedSsh(), "root");
+        Map<String, String> properties = fleet.agentProperties();
+        properties.put("gitops.trust.root-commit", root);
+        start(properties).reconcile();
+        fleet.pushChange("a");
+        agent.reconcile();
+        String b = fleet.pushChange("b");
+        agent.reconcile();
+        String x = fleet.pushChange("x");
+        assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(x, "switch"));
+        agent.close();
+        agent = null;
+        Files.delete(fleet.stateFile());
+        fleet.work().resetHard(b);
+        fleet.work().forcePush(fleet.remote());
+        // A running system that does not say which commit it was built from (no /run/current-system/etc/gitops-agent/revision).
+        properties.put("gitops.deploy.current-system", Files.createDirectories(dir.resolve("system-without-revision")).toString());
+
+        ReconcileOutcome outcome = start(properties).reconcile();
+
+        assertThat(outcome).isInstanceOf(ReconcileOutcome.Refused.class);
+        assertThat(((ReconcileOutcome.Refused) outcome).reason()).startsWith("refused " + b).contains("not a descendant").contains(x);
+        assertThat(fleet.host().runningRevision()).contains(x);
+        assertThat(dir.resolve("high-water/deployed")).hasContent(x + "\n");
+    }
+
+    @Test
+    void refusesAHighWaterMarkInsideTheStateDirectory() {
+        Map<String, String> properties = fleet.agentProperties();
+        properties.put("gitops.trust.high-water-mark", dir.resolve("state/high-water").toString());
+
+        assertThatThrownBy(() -> start(properties))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageStartingWith("gitops.trust.high-water-mark must be outside gitops.state-dir");
     }
 
     @Test

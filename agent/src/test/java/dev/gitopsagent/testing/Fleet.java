@@ -48,6 +48,7 @@ public final class Fleet implements AutoCloseable {
         properties.put("gitops.repository.url", server.url(REPO).toString());
         properties.put("gitops.host", HOST);
         properties.put("gitops.state-dir", root.resolve("state").toString());
+        properties.put("gitops.trust.high-water-mark", root.resolve("high-water/deployed").toString());
         properties.put("gitops.trust.allowed-signers", allowedSigners.toString());
         properties.put("gitops.trust.openpgp-keys", openPgpKeys.toString());
         properties.put("gitops.deploy.command", rebuild.executable().toString());
