@@ -42,11 +42,15 @@ import dev.gitopsagent.pipeline.Recovery;
 import dev.gitopsagent.pipeline.Select;
 import dev.gitopsagent.pipeline.Verify;
 import dev.gitopsagent.state.HighWaterMark;
+import dev.gitopsagent.rollout.MaintenanceWindows;
+import dev.gitopsagent.rollout.RolloutPlan;
+import dev.gitopsagent.rollout.Wave;
 import dev.gitopsagent.state.StateStore;
 import dev.gitopsagent.status.AgentMetrics;
 import dev.gitopsagent.status.ForgeReporter;
 import dev.gitopsagent.status.Freshness;
 import dev.gitopsagent.status.LiveStatus;
+import dev.gitopsagent.status.RolloutStatus;
 import dev.gitopsagent.trigger.ReconcileLoop;
 import dev.gitopsagent.trigger.WebhookAuthenticator;
 import dev.gitopsagent.trigger.WebhookThrottle;
@@ -103,6 +107,29 @@ public class AgentWiring {
 
     @Produces
     @Singleton
+    RolloutPlan rolloutPlan(AgentConfig config) {
+        var rollout = config.rollout();
+        return new RolloutPlan(Wave.of(rollout.wave(), rollout.waves(), HostName.resolve(config)), rollout.waves(), rollout.soak());
+    }
+
+    @Produces
+    @Singleton
+    MaintenanceWindows maintenanceWindows(AgentConfig config) {
+        return config.deploy().windows().map(MaintenanceWindows::parse).orElseGet(() -> new MaintenanceWindows(List.of()));
+    }
+
+    /** Created at startup so its metrics exist before anyone asks for the status. */
+    @Produces
+    @Singleton
+    @Startup
+    RolloutStatus rolloutStatus(RolloutPlan plan, MaintenanceWindows windows, StateStore store, AgentMetrics metrics, Clock clock) {
+        RolloutStatus rollout = new RolloutStatus(plan, windows, store, clock);
+        metrics.watch(rollout);
+        return rollout;
+    }
+
+    @Produces
+    @Singleton
     SystemProfile systemProfile(AgentConfig config) {
         return new SystemProfile(config.deploy().systemProfile(), config.deploy().currentSystem());
     }
@@ -150,7 +177,7 @@ public class AgentWiring {
     @Produces
     @Singleton
     Reconciler reconciler(AgentConfig config, StateDirectory stateDir, LocalMirror mirror, NixosRebuild rebuild, SystemProfile system,
-            StateStore store, LiveStatus status, Clock clock) throws IOException {
+            StateStore store, LiveStatus status, RolloutPlan plan, MaintenanceWindows windows, Clock clock) throws IOException {
         StartupChecks.durations(config);
         StartupChecks.highWaterMark(config);
         PathVerifier verifier = new PathVerifier(TrustAnchors.load(config.trust()),
@@ -171,10 +198,10 @@ public class AgentWiring {
         Baseline baseline = new Baseline(target, system, store, mark);
         Activate activate = new Activate(target, mirror, rebuild, health, system, store, status);
         Reconciler.Stages stages = new Reconciler.Stages(
-                new Probe(target, remotes, mirror, store, status),
-                new Gate(store, status),
+                new Probe(target, remotes, mirror, store, status, clock),
+                new Gate(store, status, windows, clock),
                 new Fetch(mirror, status),
-                new Select(target, mirror),
+                new Select(target, mirror, plan, store, clock),
                 new Descend(target, mirror, baseline, store),
                 new Verify(mirror, verifier, status),
                 new Realise(target, mirror, rebuild, store, status, clock),

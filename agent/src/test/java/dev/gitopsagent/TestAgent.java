@@ -13,10 +13,12 @@ import dev.gitopsagent.git.RemoteAccess;
 import dev.gitopsagent.pipeline.OperatorActions;
 import dev.gitopsagent.pipeline.ReconcileOutcome;
 import dev.gitopsagent.pipeline.Reconciler;
+import dev.gitopsagent.rollout.MaintenanceWindows;
 import dev.gitopsagent.state.AgentState;
 import dev.gitopsagent.state.StateStore;
 import dev.gitopsagent.status.AgentMetrics;
 import dev.gitopsagent.status.LiveStatus;
+import dev.gitopsagent.status.RolloutStatus;
 import dev.gitopsagent.trigger.ReconcileLoop;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.smallrye.config.PropertiesConfigSource;
@@ -37,12 +39,12 @@ public final class TestAgent implements AutoCloseable {
     private final ReconcileLoop loop;
     private final OperatorActions actions;
     private final LiveStatus status;
+    private final RolloutStatus rollout;
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
-    private TestAgent(Map<String, String> properties) throws IOException {
+    private TestAgent(Map<String, String> properties, Clock clock) throws IOException {
         this.config = configFrom(properties);
         AgentWiring wiring = new AgentWiring();
-        Clock clock = wiring.clock();
         this.status = wiring.liveStatus(clock);
         AgentMetrics metrics = wiring.metrics(registry);
         SystemProfile system = wiring.systemProfile(config);
@@ -51,13 +53,20 @@ public final class TestAgent implements AutoCloseable {
         StateStore store = wiring.stateStore(stateDir);
         NixosRebuild rebuild = wiring.nixosRebuild(config, stateDir);
         this.mirror = wiring.localMirror(config, stateDir, access);
-        this.reconciler = wiring.reconciler(config, stateDir, mirror, rebuild, system, store, status, clock);
+        MaintenanceWindows windows = wiring.maintenanceWindows(config);
+        this.rollout = wiring.rolloutStatus(wiring.rolloutPlan(config), windows, store, metrics, clock);
+        this.reconciler = wiring.reconciler(config, stateDir, mirror, rebuild, system, store, status, wiring.rolloutPlan(config), windows, clock);
         this.loop = wiring.reconcileLoop(config, reconciler, status, metrics, clock);
         this.actions = wiring.operatorActions(store, loop, rebuild, system, status, clock);
     }
 
     public static TestAgent start(Map<String, String> properties) throws IOException {
-        return new TestAgent(properties);
+        return new TestAgent(properties, new AgentWiring().clock());
+    }
+
+    /** An agent whose clock a test sets, for soak times and windows that would otherwise take hours. */
+    public static TestAgent start(Map<String, String> properties, Clock clock) throws IOException {
+        return new TestAgent(properties, clock);
     }
 
     /** The configuration as the agent would see it, validation included. */
@@ -89,6 +98,16 @@ public final class TestAgent implements AutoCloseable {
 
     public LiveStatus status() {
         return status;
+    }
+
+    public RolloutStatus rollout() {
+        return rollout;
+    }
+
+    /** A gauge's value, or NaN when it does not exist. */
+    public double gauge(String name, String... tags) {
+        var gauge = registry.find(name).tags(tags).gauge();
+        return gauge == null ? Double.NaN : gauge.value();
     }
 
     public OperatorActions actions() {

@@ -41,6 +41,10 @@ public final class Cli {
               rollback [--resume-on-new-commit]
                                                switch to the previous system generation and suspend;
                                                with the option, resume once a newer commit arrives
+              deploy-now                       activate the next commit without waiting for its wave
+                                               or a maintenance window (a signed halt still holds)
+              skip-window                      activate the next commit outside the maintenance windows
+                                               once; the wave still applies
               help                             this text
 
             Options:

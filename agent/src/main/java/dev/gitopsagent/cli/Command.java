@@ -11,6 +11,8 @@ public enum Command {
     RESUME("resume"),
     RETRY("retry"),
     ROLLBACK("rollback"),
+    DEPLOY_NOW("deploy-now"),
+    SKIP_WINDOW("skip-window"),
     HELP("help");
 
     private final String word;

@@ -31,6 +31,7 @@ public final class StatusFormatter {
         rows.add(row("repository", orUnknown(text(status, "repository")) + mirrors(status.path("mirrors"))));
         rows.add(row("phase", orUnknown(text(status, "phase"))));
         rows.add(row("deployments", suspension(status)));
+        rows.add(row("rollout", rollout(status.path("rollout"))));
         rows.add(row("remote head", remoteHead(status)));
         rows.add(row("deployed", deployed(status)));
         rows.add(row("running", running(status)));
@@ -65,6 +66,33 @@ public final class StatusFormatter {
             text.append("; resumes when the branch moves past ").append(shortId(text(suspension, "untilHeadMovesFrom")));
         } else {
             text.append("; run 'gitops-agent resume' to resume");
+        }
+        return text.toString();
+    }
+
+    /** The wave, then what the pending commit waits for and until when; the windows if any. */
+    private String rollout(JsonNode rollout) {
+        if (rollout.isMissingNode() || rollout.isNull()) {
+            return "unknown";
+        }
+        StringBuilder text = new StringBuilder("wave ").append(rollout.path("wave").asInt());
+        if (rollout.path("waveDerived").asBoolean(false)) {
+            text.append(" of ").append(rollout.path("waves").asInt()).append(" (from the host name)");
+        }
+        String waitingFor = text(rollout, "waitingFor");
+        if (waitingFor != null) {
+            text.append("; ").append(orUnknown(text(rollout, "waitReason")));
+            Instant activates = instant(text(rollout, "activatesAt"));
+            if (activates != null && !"window".equals(waitingFor)) {
+                Duration until = Duration.between(now, activates);
+                text.append("; activates ").append(until.isNegative() || until.isZero() ? "now" : "in " + duration(until));
+            }
+        } else if (rollout.path("windows").isArray() && !rollout.path("windows").isEmpty()) {
+            text.append(rollout.path("windowOpen").asBoolean(false) ? "; a maintenance window is open"
+                    : "; next maintenance window at " + text(rollout, "nextWindow"));
+        }
+        if (text(rollout, "override") != null) {
+            text.append("; operator override pending: ").append(text(rollout, "override"));
         }
         return text.toString();
     }

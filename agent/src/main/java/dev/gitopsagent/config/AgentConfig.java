@@ -49,6 +49,8 @@ public interface AgentConfig {
 
     Deploy deploy();
 
+    Rollout rollout();
+
     Http http();
 
     Health health();
@@ -198,6 +200,31 @@ public interface AgentConfig {
         @WithDefault("40")
         @Min(1) @Max(10000)
         int outputTailLines();
+
+        /**
+         * Maintenance windows, separated by {@code ;}: builds happen at once, activation waits until
+         * one is open. Each is {@code [WEEKDAYS] [*-*-*] HH:MM[:SS] [ZONE] for SPAN}, a subset of
+         * systemd's calendar syntax (the README lists it). Absent: activate at any time.
+         */
+        Optional<@NotBlank String> windows();
+    }
+
+    /**
+     * Waves without a coordinator: wave k activates a commit k soak times after its signed committer
+     * date, so every host computes the same schedule from the commit alone.
+     */
+    interface Rollout {
+        /** This host's wave (0 is first). Absent: derived from a hash of the host name over {@code waves}. */
+        Optional<@Min(0) @Max(1000) Integer> wave();
+
+        /** How many waves the host name is spread over when {@code wave} is not set. */
+        @WithDefault("1")
+        @Min(1) @Max(1000)
+        int waves();
+
+        /** The time each wave waits after the one before it. */
+        @WithDefault("1h")
+        Duration soak();
     }
 
     /**

@@ -20,6 +20,9 @@ public final class StartupChecks {
         if (config.trust().maxClockSkew().isNegative()) {
             throw new InvalidConfigException("gitops.trust.max-clock-skew", "must not be negative");
         }
+        if (config.rollout().soak().isNegative()) {
+            throw new InvalidConfigException("gitops.rollout.soak", "must not be negative");
+        }
         if (config.poll().jitter().isNegative()) {
             throw new InvalidConfigException("gitops.poll.jitter", "must not be negative");
         }

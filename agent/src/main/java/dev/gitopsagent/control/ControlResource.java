@@ -50,6 +50,20 @@ public class ControlResource {
         return respond(actions.retry());
     }
 
+    /** The next activation ignores the wave's soak time and the maintenance windows. */
+    @POST
+    @Path("/deploy-now")
+    public Response deployNow() throws Exception {
+        return respond(actions.deployNow());
+    }
+
+    /** The next activation ignores the maintenance windows; the wave still applies. */
+    @POST
+    @Path("/skip-window")
+    public Response skipWindow() throws Exception {
+        return respond(actions.skipWindow());
+    }
+
     /** {@code ?resume=on-new-commit} resumes by itself when the branch moves; the default stays suspended. */
     @POST
     @Path("/rollback")

@@ -1,9 +1,14 @@
 package dev.gitopsagent.pipeline;
 
 import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
 
 import org.jboss.logging.Logger;
 
+import dev.gitopsagent.rollout.MaintenanceWindows;
+import dev.gitopsagent.rollout.Wait;
 import dev.gitopsagent.state.AgentState;
 import dev.gitopsagent.state.StateStore;
 import dev.gitopsagent.status.LiveStatus;
@@ -11,7 +16,8 @@ import dev.gitopsagent.status.Phase;
 
 /**
  * May the reconcile go on now? While an operator has suspended deployments it stops; a suspension
- * that waits for a newer commit lifts itself when the branch moves.
+ * that waits for a newer commit lifts itself when the branch moves. A built system waits for the
+ * next maintenance window before it is activated, unless an operator overrides it once.
  */
 public final class Gate {
 
@@ -19,10 +25,14 @@ public final class Gate {
 
     private final StateStore store;
     private final LiveStatus status;
+    private final MaintenanceWindows windows;
+    private final Clock clock;
 
-    public Gate(StateStore store, LiveStatus status) {
+    public Gate(StateStore store, LiveStatus status, MaintenanceWindows windows, Clock clock) {
         this.store = store;
         this.status = status;
+        this.windows = windows;
+        this.clock = clock;
     }
 
     /** Before fetching: a suspended host does not even fetch. */
@@ -41,10 +51,20 @@ public final class Gate {
     }
 
     /**
-     * After the build, before anything changes on the host: an operator may have suspended
-     * deployments while it ran. Nothing is activated then; the commit is tried again on resume.
+     * After the build, before anything changes on the host: the activation waits for a maintenance
+     * window (the window is spent activating, not compiling) unless an operator overrides it once;
+     * and an operator may have suspended deployments while the build ran. Nothing is activated then;
+     * the commit is tried again on resume.
      */
     Step<Realise.Built> mayActivate(Realise.Built built) {
+        Optional<Instant> closedUntil = windows.closedUntil(clock.instant());
+        if (closedUntil.isPresent()) {
+            Select.Candidate candidate = built.candidate();
+            if (store.current().pendingOverride().isEmpty()) {
+                return Step.stop(new Halt.Waiting(candidate, new Wait.Window(candidate.commit(), windows.describe(), closedUntil.get())));
+            }
+            LOG.infof("operator override: activating %s outside the maintenance windows", candidate.commit());
+        }
         // The phase moves first, then the state is read: a suspend that still sees an earlier phase is seen here
         // (OperatorActions.suspend writes the state first, then reads the phase, to tell what will still happen).
         status.phase(Phase.ACTIVATING);

@@ -2,6 +2,8 @@ package dev.gitopsagent.pipeline;
 
 import java.util.List;
 
+import dev.gitopsagent.rollout.Wait;
+
 /** Why a reconcile stopped before deploying: one type for each way to stop, recorded by {@link Recorder}. */
 public sealed interface Halt {
 
@@ -19,6 +21,10 @@ public sealed interface Halt {
 
     /** The candidate is what already runs (or is already under test): decided, nothing to build. */
     record UpToDate(Select.Candidate candidate) implements Halt {
+    }
+
+    /** Verified and allowed, but not to be activated yet: a wave's soak time, a signed halt, a maintenance window. */
+    record Waiting(Select.Candidate candidate, Wait cause) implements Halt {
     }
 
     /**

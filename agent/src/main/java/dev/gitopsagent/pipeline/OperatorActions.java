@@ -12,6 +12,7 @@ import dev.gitopsagent.deploy.SystemProfile;
 import dev.gitopsagent.state.AgentState;
 import dev.gitopsagent.state.Deployment;
 import dev.gitopsagent.state.Evaluation;
+import dev.gitopsagent.state.OperatorOverride;
 import dev.gitopsagent.state.SignatureRecord;
 import dev.gitopsagent.state.StateStore;
 import dev.gitopsagent.state.Suspension;
@@ -19,7 +20,7 @@ import dev.gitopsagent.status.LiveStatus;
 import dev.gitopsagent.status.Phase;
 import dev.gitopsagent.trigger.ReconcileLoop;
 
-/** What an operator can ask of the agent: reconcile now, pause, resume, retry, roll back. */
+/** What an operator can ask of the agent: reconcile now, pause, resume, retry, roll back, deploy now, skip the window once. */
 public final class OperatorActions {
 
     private static final Logger LOG = Logger.getLogger(OperatorActions.class);
@@ -89,9 +90,39 @@ public final class OperatorActions {
         if (last.isEmpty() || last.get().outcome() == Evaluation.Outcome.DEPLOYED) {
             return new Result("retry", false, "nothing to retry: the last decision was not a failure");
         }
+        if (last.get().outcome() == Evaluation.Outcome.WAITING) {
+            return new Result("retry", false, "nothing to retry: " + last.get().reason() + "; deploy-now or skip-window overrides a wave or window");
+        }
         store.update(AgentState::withoutEvaluation);
         loop.wake("retry requested");
         return new Result("retry", true, "retrying " + last.get().commit());
+    }
+
+    /** The next activation happens at once: neither the wave's soak time nor a maintenance window holds it back. */
+    public Result deployNow() throws IOException {
+        return override(OperatorOverride.Kind.DEPLOY_NOW, "the next activation ignores the wave's soak time and the maintenance windows");
+    }
+
+    /** The next activation ignores the maintenance windows once; the wave still applies. */
+    public Result skipWindow() throws IOException {
+        return override(OperatorOverride.Kind.SKIP_WINDOW, "the next activation ignores the maintenance windows");
+    }
+
+    /**
+     * Records the override (durably: it survives a restart until used) and looks at the head again
+     * at once, so a commit already waiting goes ahead. A signed halt still holds: only a new commit
+     * ends it.
+     */
+    private Result override(OperatorOverride.Kind kind, String effect) throws IOException {
+        store.update(s -> {
+            AgentState next = s.withOverride(new OperatorOverride(kind, clock.instant()));
+            boolean waiting = s.evaluation().filter(e -> e.outcome() == Evaluation.Outcome.WAITING).isPresent();
+            return waiting ? next.withoutEvaluation() : next;
+        });
+        LOG.infof("operator override %s: %s", kind.word(), effect);
+        loop.wake(kind.word());
+        String suspended = store.current().isSuspended() ? "; deployments are suspended: resume them for it to take effect" : "";
+        return new Result(kind.word(), true, effect + suspended);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.gitopsagent.pipeline;
 
 import java.io.IOException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +19,7 @@ import dev.gitopsagent.status.LiveStatus;
 /**
  * Stage 1: which heads do the remotes advertise, and is anything new? Asks the remotes in order;
  * one that fails is skipped for the next. Heads already decided on stop the reconcile here, before
- * anything is fetched.
+ * anything is fetched (a commit waiting for its wave or a window only until the wait can end).
  */
 public final class Probe {
 
@@ -42,15 +43,17 @@ public final class Probe {
     private final LocalMirror mirror;
     private final StateStore store;
     private final LiveStatus status;
+    private final Clock clock;
     /** The remote that answered the last probe, for status. */
     private volatile Remote answering;
 
-    public Probe(Reconciler.Target target, List<Remote> remotes, LocalMirror mirror, StateStore store, LiveStatus status) {
+    public Probe(Reconciler.Target target, List<Remote> remotes, LocalMirror mirror, StateStore store, LiveStatus status, Clock clock) {
         this.target = target;
         this.remotes = List.copyOf(remotes);
         this.mirror = mirror;
         this.store = store;
         this.status = status;
+        this.clock = clock;
     }
 
     List<Remote> remotes() {
@@ -67,7 +70,7 @@ public final class Probe {
         status.remoteHead(mainHead);
         status.testingHead(target.testingBranch().map(heads.ids()::get).map(ObjectId::name).orElse(null));
         Optional<Evaluation> decided = store.current().evaluation();
-        if (decided.isPresent() && decided.get().isFinalFor(heads.describe()) && heads.ids().values().stream().allMatch(mirror::hasCommit)) {
+        if (decided.isPresent() && decided.get().isFinalFor(heads.describe(), clock.instant()) && heads.ids().values().stream().allMatch(mirror::hasCommit)) {
             status.remoteHeadCommittedAt(mirror.commitTime(heads.main()).orElse(null));
             return Step.stop(new Halt.NothingNew(mainHead));
         }

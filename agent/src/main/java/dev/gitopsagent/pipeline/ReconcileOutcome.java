@@ -1,5 +1,7 @@
 package dev.gitopsagent.pipeline;
 
+import dev.gitopsagent.rollout.Wait;
+
 /** How one reconcile ended. Every variant but {@link Unchanged} is logged and shown in status. */
 public sealed interface ReconcileOutcome {
 
@@ -17,6 +19,13 @@ public sealed interface ReconcileOutcome {
     record Suspended(String head) implements ReconcileOutcome {
         public String label() {
             return "suspended";
+        }
+    }
+
+    /** Verified, and waiting to be activated (wave, halt, window): not a failure. */
+    record Waiting(String commit, Wait cause) implements ReconcileOutcome {
+        public String label() {
+            return "waiting";
         }
     }
 

@@ -16,8 +16,9 @@ import dev.gitopsagent.status.Phase;
 /**
  * One reconcile, as a pipeline of stages run in order: probe the remotes for the branch heads;
  * fetch them; select the commit this host should run; require it to descend from what runs; verify
- * every commit on the way; build exactly that commit; activate it and check its health; record the
- * outcome. Each stage either hands a value to the next or stops the reconcile with a reason; the
+ * every commit on the way; hold it while a signed halt or the host's wave says so; build exactly
+ * that commit; hold the activation for a maintenance window; activate it and check its health;
+ * record the outcome. Each stage either hands a value to the next or stops the reconcile with a reason; the
  * first stop is recorded. Runs on one thread at a time.
  */
 public final class Reconciler {
@@ -95,6 +96,7 @@ public final class Reconciler {
                 .then(stages.select()::candidate)
                 .then(stages.descend()::lineage)
                 .then(stages.verify()::signatures)
+                .then(stages.select()::rollout)
                 .then(stages.realise()::build)
                 .then(stages.gate()::mayActivate)
                 .then(stages.activate()::activate)

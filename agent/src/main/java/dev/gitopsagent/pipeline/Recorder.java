@@ -8,6 +8,7 @@ import java.time.Instant;
 import org.jboss.logging.Logger;
 
 import dev.gitopsagent.deploy.SystemProfile;
+import dev.gitopsagent.rollout.Wait;
 import dev.gitopsagent.state.Deployment;
 import dev.gitopsagent.state.Evaluation;
 import dev.gitopsagent.state.HighWaterMark;
@@ -49,6 +50,7 @@ public final class Recorder {
         Deployment deployment = new Deployment(commit, candidate.action().toString(), Deployment.Result.SUCCEEDED, built.started(), finished,
                 Duration.between(built.started(), finished).toMillis(), null, signature, generation, activated.output());
         store.update(s -> (candidate.testing() ? s.withTesting(commit) : s.withDeployed(commit, finished, signature))
+                .withOverride(null)
                 .withEvaluation(evaluation(commit, Evaluation.Outcome.DEPLOYED, null, candidate.observedHeads()))
                 .withFinished(deployment, target.historySize()));
         if (!candidate.testing()) {
@@ -84,6 +86,9 @@ public final class Recorder {
         if (halt instanceof Halt.Refused refused) {
             return refused(refused);
         }
+        if (halt instanceof Halt.Waiting waiting) {
+            return waiting(waiting);
+        }
         return failed((Halt.Failed) halt);
     }
 
@@ -96,6 +101,21 @@ public final class Recorder {
         return new ReconcileOutcome.Refused(commit, message, refused.cause());
     }
 
+    /**
+     * A wait is decided like anything else, so the same heads are not fetched, verified and built on
+     * every poll, but only until the wait can have ended. It is not a problem: no error is shown. A
+     * build done before a window wait leaves no attempt behind.
+     */
+    private ReconcileOutcome waiting(Halt.Waiting waiting) throws IOException {
+        Select.Candidate candidate = waiting.candidate();
+        Wait wait = waiting.cause();
+        Evaluation evaluation = new Evaluation(candidate.commit(), Evaluation.Outcome.WAITING, wait.describe(), clock.instant(),
+                candidate.observedHeads(), wait.kind(), wait.until().orElse(null));
+        store.update(s -> s.withAttempt(null).withEvaluation(evaluation));
+        LOG.info(wait.describe());
+        return new ReconcileOutcome.Waiting(candidate.commit(), wait);
+    }
+
     private ReconcileOutcome failed(Halt.Failed failed) throws IOException {
         Realise.Built built = failed.built();
         Select.Candidate candidate = built.candidate();
@@ -106,6 +126,7 @@ public final class Recorder {
         String message = "deployment of " + commit + " failed: " + failed.reason()
                 + "; it is not retried until the branch moves or a retry is requested";
         store.update(s -> s.withEvaluation(evaluation(commit, Evaluation.Outcome.FAILED, message, candidate.observedHeads()))
+                .withOverride(null)
                 .withFinished(deployment, target.historySize()));
         LOG.error(message);
         status.failed(message);

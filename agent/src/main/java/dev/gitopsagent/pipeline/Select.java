@@ -1,6 +1,8 @@
 package dev.gitopsagent.pipeline;
 
 import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.Optional;
 
 import org.eclipse.jgit.lib.ObjectId;
@@ -9,11 +11,20 @@ import org.jboss.logging.Logger;
 import dev.gitopsagent.deploy.Action;
 import dev.gitopsagent.git.History;
 import dev.gitopsagent.git.LocalMirror;
+import dev.gitopsagent.rollout.HaltMarker;
+import dev.gitopsagent.rollout.RolloutPlan;
+import dev.gitopsagent.rollout.Wait;
+import dev.gitopsagent.state.AgentState;
+import dev.gitopsagent.state.OperatorOverride;
+import dev.gitopsagent.state.StateStore;
 
 /**
  * Stage 3: which commit should this host run now? The testing branch wins while it sits on top of
  * the main branch; once the main branch moves past it (or it is deleted), the main branch is
- * deployed again.
+ * deployed again. Once the candidate is verified, the rollout rules say whether this host takes it
+ * now: a signed halt stops it, and the host's wave waits its soak time after the commit's signed
+ * committer date. A newer head replaces the candidate, so a superseded commit waits on the newer
+ * one's schedule.
  */
 public final class Select {
 
@@ -28,10 +39,16 @@ public final class Select {
 
     private final Reconciler.Target target;
     private final LocalMirror mirror;
+    private final RolloutPlan plan;
+    private final StateStore store;
+    private final Clock clock;
 
-    public Select(Reconciler.Target target, LocalMirror mirror) {
+    public Select(Reconciler.Target target, LocalMirror mirror, RolloutPlan plan, StateStore store, Clock clock) {
         this.target = target;
         this.mirror = mirror;
+        this.plan = plan;
+        this.store = store;
+        this.clock = clock;
     }
 
     Step<Candidate> candidate(Fetch.Fetched fetched) throws IOException {
@@ -49,5 +66,37 @@ public final class Select {
             }
         }
         return Step.proceed(new Candidate(main.name(), target.branch(), target.action(), false, fetched.observedHeads()));
+    }
+
+    /**
+     * After verification, so only a trusted signer's halt marker and committer date count. The
+     * testing branch is one host's own trial and a return to the deployed commit was rolled out
+     * before: neither waits for a wave.
+     */
+    Step<Verify.Verified> rollout(Verify.Verified verified) throws IOException {
+        Candidate candidate = verified.candidate();
+        AgentState state = store.current();
+        if (candidate.testing() || state.deployed().filter(candidate.commit()::equals).isPresent()) {
+            return Step.proceed(verified);
+        }
+        ObjectId commit = ObjectId.fromString(candidate.commit());
+        if (HaltMarker.presentIn(mirror.repository(), commit)) {
+            return wait(candidate, new Wait.Halted(candidate.commit()));
+        }
+        Instant committedAt = mirror.commitTime(commit)
+                .orElseThrow(() -> new IOException("cannot read the committer date of " + candidate.commit()));
+        Instant activatesAt = plan.activationTime(committedAt);
+        if (clock.instant().isBefore(activatesAt)) {
+            if (state.pendingOverride().filter(OperatorOverride::skipsSoak).isPresent()) {
+                LOG.infof("operator override: deploying %s now, before wave %d's time %s", candidate.commit(), plan.wave().number(), activatesAt);
+                return Step.proceed(verified);
+            }
+            return wait(candidate, new Wait.Soak(candidate.commit(), plan.wave().number(), committedAt, activatesAt));
+        }
+        return Step.proceed(verified);
+    }
+
+    private static <T> Step<T> wait(Candidate candidate, Wait wait) {
+        return Step.stop(new Halt.Waiting(candidate, wait));
     }
 }

@@ -24,6 +24,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  * @param history        newest first, bounded
  * @param suspension     set while deployments are paused
  * @param lastTested     the newest testing commit ever activated, kept after its test ends: older ones are refused
+ * @param override       an operator's one-time exception to the wave or window, until the next activation
  */
 @RegisterForReflection
 public record AgentState(
@@ -35,9 +36,10 @@ public record AgentState(
         Attempt attempt,
         List<Deployment> history,
         Suspension suspension,
-        TestedCommit lastTested) {
+        TestedCommit lastTested,
+        OperatorOverride override) {
 
-    public static final AgentState EMPTY = new AgentState(null, null, null, null, null, null, List.of(), null, null);
+    public static final AgentState EMPTY = new AgentState(null, null, null, null, null, null, List.of(), null, null, null);
 
     public AgentState {
         history = history == null ? List.of() : List.copyOf(history);
@@ -59,15 +61,24 @@ public record AgentState(
     }
 
     public AgentState withEvaluation(Evaluation evaluation) {
-        return new AgentState(deployedCommit, deployedAt, deployedSignature, evaluation, testingCommit, attempt, history, suspension, lastTested);
+        return new AgentState(deployedCommit, deployedAt, deployedSignature, evaluation, testingCommit, attempt, history, suspension, lastTested, override);
     }
 
     public AgentState withAttempt(Attempt next) {
-        return new AgentState(deployedCommit, deployedAt, deployedSignature, lastEvaluation, testingCommit, next, history, suspension, lastTested);
+        return new AgentState(deployedCommit, deployedAt, deployedSignature, lastEvaluation, testingCommit, next, history, suspension, lastTested, override);
     }
 
     public AgentState withSuspension(Suspension value) {
-        return new AgentState(deployedCommit, deployedAt, deployedSignature, lastEvaluation, testingCommit, attempt, history, value, lastTested);
+        return new AgentState(deployedCommit, deployedAt, deployedSignature, lastEvaluation, testingCommit, attempt, history, value, lastTested, override);
+    }
+
+    public AgentState withOverride(OperatorOverride value) {
+        return new AgentState(deployedCommit, deployedAt, deployedSignature, lastEvaluation, testingCommit, attempt, history, suspension, lastTested, value);
+    }
+
+    @JsonIgnore
+    public Optional<OperatorOverride> pendingOverride() {
+        return Optional.ofNullable(override);
     }
 
     @JsonIgnore
@@ -83,7 +94,7 @@ public record AgentState(
     /** A testing commit activated on top of the deployed one; it becomes the newest tested commit. */
     public AgentState withTesting(String commit) {
         return new AgentState(deployedCommit, deployedAt, deployedSignature, lastEvaluation, commit, attempt, history, suspension,
-                new TestedCommit(commit, deployedCommit));
+                new TestedCommit(commit, deployedCommit), override);
     }
 
     @JsonIgnore
@@ -99,7 +110,7 @@ public record AgentState(
 
     /** A commit deployed from the main branch; it also ends any test. */
     public AgentState withDeployed(String commit, Instant at, SignatureRecord signature) {
-        return new AgentState(commit, at, signature, lastEvaluation, null, attempt, history, suspension, lastTested);
+        return new AgentState(commit, at, signature, lastEvaluation, null, attempt, history, suspension, lastTested, override);
     }
 
     /** Records a finished deployment, ends the attempt, and keeps at most {@code limit} entries. */
@@ -112,6 +123,6 @@ public record AgentState(
             }
             next.add(older);
         }
-        return new AgentState(deployedCommit, deployedAt, deployedSignature, lastEvaluation, testingCommit, null, next, suspension, lastTested);
+        return new AgentState(deployedCommit, deployedAt, deployedSignature, lastEvaluation, testingCommit, null, next, suspension, lastTested, override);
     }
 }

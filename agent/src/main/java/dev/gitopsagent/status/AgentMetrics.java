@@ -1,5 +1,6 @@
 package dev.gitopsagent.status;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -89,6 +90,20 @@ public final class AgentMetrics {
     private static double lastDecisionIs(AgentState state, Evaluation.Outcome outcome) {
         Optional<Evaluation> last = state.evaluation();
         return last.isPresent() && last.get().outcome() == outcome ? 1 : 0;
+    }
+
+    /** The host's wave, what its next commit waits for, and when it will be activated. */
+    public void watch(RolloutStatus rollout) {
+        Gauge.builder("gitops_rollout_wave", rollout, RolloutStatus::wave)
+                .description("The wave this host belongs to (0 activates first)").strongReference(true).register(registry);
+        for (String reason : List.of("wave", "halt", "window")) {
+            Gauge.builder("gitops_rollout_waiting", rollout,
+                    r -> r.waiting().filter(evaluation -> reason.equals(evaluation.waitingFor())).isPresent() ? 1.0 : 0.0)
+                    .description("1 while a verified commit waits for this reason before activation").tag("reason", reason).strongReference(true).register(registry);
+        }
+        Gauge.builder("gitops_rollout_activation_timestamp_seconds", rollout,
+                r -> r.activatesAt().map(at -> (double) at.getEpochSecond()).orElse(Double.NaN))
+                .description("When the waiting commit will be activated (Unix time); NaN when nothing waits or a halt holds it").strongReference(true).register(registry);
     }
 
     private Counter polls(String result) {

@@ -36,7 +36,8 @@ public record StatusReport(
         Instant nextPoll,
         Evaluation lastDecision,
         Deployment lastDeployment,
-        LiveStatus.Problem lastError) {
+        LiveStatus.Problem lastError,
+        RolloutStatus.Report rollout) {
 
     /** The system profile's current generation. */
     public record Generation(int number, String storePath) {

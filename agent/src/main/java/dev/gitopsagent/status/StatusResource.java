@@ -23,14 +23,16 @@ public class StatusResource {
     private final LiveStatus live;
     private final SystemProfile system;
     private final Freshness freshness;
+    private final RolloutStatus rollout;
     private final String version;
 
-    StatusResource(Reconciler reconciler, LiveStatus live, SystemProfile system, Freshness freshness,
+    StatusResource(Reconciler reconciler, LiveStatus live, SystemProfile system, Freshness freshness, RolloutStatus rollout,
             @ConfigProperty(name = "quarkus.application.version", defaultValue = "unknown") String version) {
         this.reconciler = reconciler;
         this.live = live;
         this.system = system;
         this.freshness = freshness;
+        this.rollout = rollout;
         this.version = version;
     }
 
@@ -66,7 +68,8 @@ public class StatusResource {
                 live.nextPoll().orElse(null),
                 state.lastEvaluation(),
                 history.isEmpty() ? null : history.get(0),
-                live.lastError().orElse(null));
+                live.lastError().orElse(null),
+                rollout.report());
     }
 
     @GET

@@ -92,6 +92,10 @@ public final class ReconcileLoop implements AutoCloseable {
         }
         consecutiveErrors = outcome instanceof ReconcileOutcome.Errored ? consecutiveErrors + 1 : 0;
         Instant next = clock.instant().plus(delayAfter(consecutiveErrors));
+        // A wait that ends before the next poll would otherwise cost up to one interval (plus jitter) of delay.
+        if (outcome instanceof ReconcileOutcome.Waiting waiting && waiting.cause().until().filter(next::isAfter).isPresent()) {
+            next = waiting.cause().until().get();
+        }
         if (!queued.get()) {
             nextPoll = next;
         }

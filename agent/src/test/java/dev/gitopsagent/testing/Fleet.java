@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -70,6 +71,19 @@ public final class Fleet implements AutoCloseable {
         String commit = work.commitSigned(key, message);
         work.push(remote);
         return commit;
+    }
+
+    /** Like {@link #pushSigned}, with the commit (and so its signed committer date) dated {@code at}. */
+    public String pushSignedAt(GitSigningKey key, String message, Instant at) {
+        String commit = work.dated(at.toString()).commitSigned(key, message);
+        work.dated(null).push(remote);
+        return commit;
+    }
+
+    /** A signed change to this host's configuration, committed at {@code at}. */
+    public String pushChangeAt(String motd, Instant at) {
+        SampleFlake.changeMotd(work, HOST, motd);
+        return pushSignedAt(TestKeys.trustedSsh(), "motd: " + motd, at);
     }
 
     public String pushUnsigned(String message) {

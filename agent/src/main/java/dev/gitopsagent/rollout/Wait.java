@@ -1,0 +1,66 @@
+package dev.gitopsagent.rollout;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * Why a verified commit is not activated yet. Waiting is not a failure: nothing is refused, no
+ * failure is counted, and the same heads are looked at again when {@link #until()} has passed (or,
+ * for a halt, when the branch moves).
+ */
+public sealed interface Wait {
+
+    /** The word shown in status and metrics: {@code wave}, {@code halt} or {@code window}. */
+    String kind();
+
+    /** When to look again; empty when only a new commit can end the wait. */
+    Optional<Instant> until();
+
+    /** One line for logs and status. */
+    String describe();
+
+    /** The host's wave has not soaked long enough since the commit's signed committer date. */
+    record Soak(String commit, int wave, Instant committedAt, Instant activatesAt) implements Wait {
+        public String kind() {
+            return "wave";
+        }
+
+        public Optional<Instant> until() {
+            return Optional.of(activatesAt);
+        }
+
+        public String describe() {
+            return "wave " + wave + " activates " + commit + " at " + activatesAt + " (committed " + committedAt + ")";
+        }
+    }
+
+    /** The commit carries the halt marker: no host that has not activated it yet goes on. */
+    record Halted(String commit) implements Wait {
+        public String kind() {
+            return "halt";
+        }
+
+        public Optional<Instant> until() {
+            return Optional.empty();
+        }
+
+        public String describe() {
+            return "rollout halted: " + commit + " contains " + HaltMarker.PATH + "; the next commit without it resumes";
+        }
+    }
+
+    /** Built, and the activation waits for the next maintenance window. */
+    record Window(String commit, String windows, Instant opens) implements Wait {
+        public String kind() {
+            return "window";
+        }
+
+        public Optional<Instant> until() {
+            return Optional.of(opens);
+        }
+
+        public String describe() {
+            return "activation waits for window " + windows + " (next at " + opens + ")";
+        }
+    }
+}

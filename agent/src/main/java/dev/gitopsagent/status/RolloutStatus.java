@@ -1,0 +1,73 @@
+package dev.gitopsagent.status;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import dev.gitopsagent.rollout.MaintenanceWindows;
+import dev.gitopsagent.rollout.RolloutPlan;
+import dev.gitopsagent.state.Evaluation;
+import dev.gitopsagent.state.OperatorOverride;
+import dev.gitopsagent.state.StateStore;
+
+/**
+ * The host's place in the rollout, for {@code /status} and metrics: its wave, its windows, and
+ * what the commit it has not activated yet waits for. Read from the durable decision, so it stays
+ * true across restarts.
+ */
+public final class RolloutStatus {
+
+    /**
+     * The {@code rollout} object of {@code GET /status}.
+     *
+     * @param waitingFor  {@code wave}, {@code halt} or {@code window}; null when nothing waits
+     * @param activatesAt when the waiting commit will be activated, windows included; null for a halt
+     * @param windowOpen  null when no window is configured
+     * @param override    {@code deploy-now} or {@code skip-window} while an operator's override is unused
+     */
+    public record Report(int wave, boolean waveDerived, int waves, Duration soak, List<String> windows, Boolean windowOpen,
+            Instant nextWindow, String waitingFor, String waitingCommit, String waitReason, Instant activatesAt, String override) {
+    }
+
+    private final RolloutPlan plan;
+    private final MaintenanceWindows windows;
+    private final StateStore store;
+    private final Clock clock;
+
+    public RolloutStatus(RolloutPlan plan, MaintenanceWindows windows, StateStore store, Clock clock) {
+        this.plan = plan;
+        this.windows = windows;
+        this.store = store;
+        this.clock = clock;
+    }
+
+    public int wave() {
+        return plan.wave().number();
+    }
+
+    /** The decision about the current heads if it is a wait. */
+    public Optional<Evaluation> waiting() {
+        return store.current().evaluation().filter(evaluation -> evaluation.outcome() == Evaluation.Outcome.WAITING);
+    }
+
+    /** When the waiting commit is activated: the end of its wait, moved to the next open window. Empty for a halt. */
+    public Optional<Instant> activatesAt() {
+        return waiting().map(Evaluation::until).map(windows::openFrom);
+    }
+
+    public Report report() {
+        Instant now = clock.instant();
+        Optional<Evaluation> waiting = waiting();
+        Optional<Instant> closedUntil = windows.closedUntil(now);
+        return new Report(plan.wave().number(), plan.wave().derived(), plan.waves(), plan.soak(), windows.texts(),
+                windows.windows().isEmpty() ? null : closedUntil.isEmpty(),
+                closedUntil.orElse(null),
+                waiting.map(Evaluation::waitingFor).orElse(null),
+                waiting.map(Evaluation::commit).orElse(null),
+                waiting.map(Evaluation::reason).orElse(null),
+                activatesAt().orElse(null),
+                store.current().pendingOverride().map(OperatorOverride::kind).map(OperatorOverride.Kind::word).orElse(null));
+    }
+}
