@@ -98,6 +98,11 @@ let
     "gitops.deploy.current-system" = cfg.deploy.currentSystem;
     "gitops.deploy.history-size" = cfg.deploy.historySize;
     "gitops.deploy.output-tail-lines" = cfg.deploy.outputTailLines;
+    # Windows are separated by ";": a window's own weekday list uses commas.
+    "gitops.deploy.windows" = if cfg.deploy.windows == [ ] then null else lib.concatStringsSep "; " cfg.deploy.windows;
+    "gitops.rollout.wave" = cfg.rollout.wave;
+    "gitops.rollout.waves" = cfg.rollout.waves;
+    "gitops.rollout.soak" = cfg.rollout.soak;
     "gitops.health.enabled" = cfg.health.enable;
     "gitops.health.deadline" = cfg.health.deadline;
     "gitops.health.retry-interval" = cfg.health.retryInterval;
@@ -372,6 +377,37 @@ in
         default = 40;
         description = "Lines of `nixos-rebuild` output kept per deployment.";
       };
+      windows = mkOption {
+        type = types.listOf (types.strMatching "[^;]+ for [^;]+");
+        default = [ ];
+        example = [ "Sat,Sun 02:00 UTC for 4h" "Wed 22:00 Europe/Berlin for 1h" ];
+        description = ''
+          Maintenance windows: a verified commit is built at once, and activated
+          only while one of these is open. Each is
+          `[WEEKDAYS] [*-*-*] HH:MM[:SS] [ZONE] for SPAN`, a subset of systemd's
+          calendar syntax (see the README); without a zone, the host's time zone.
+          Empty: activate at any time.
+        '';
+      };
+    };
+
+    rollout = {
+      wave = mkOption {
+        type = types.nullOr (types.ints.between 0 1000);
+        default = null;
+        example = 1;
+        description = ''
+          This host's wave (0 activates first). Wave k activates a commit
+          k × `soak` after the commit's signed committer date. Null: derived
+          from a hash of the host name over `waves`.
+        '';
+      };
+      waves = mkOption {
+        type = types.ints.between 1 1000;
+        default = 1;
+        description = "How many waves host names are spread over when `wave` is not set.";
+      };
+      soak = durationOption "1h" "Time each wave waits after the one before it.";
     };
 
     health = {

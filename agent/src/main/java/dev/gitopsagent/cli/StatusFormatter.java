@@ -31,7 +31,10 @@ public final class StatusFormatter {
         rows.add(row("repository", orUnknown(text(status, "repository")) + mirrors(status.path("mirrors"))));
         rows.add(row("phase", orUnknown(text(status, "phase"))));
         rows.add(row("deployments", suspension(status)));
-        rows.add(row("rollout", rollout(status.path("rollout"))));
+        JsonNode rollout = status.path("rollout");
+        if (rollout.isObject()) {
+            rows.add(row("rollout", rollout(rollout)));
+        }
         rows.add(row("remote head", remoteHead(status)));
         rows.add(row("deployed", deployed(status)));
         rows.add(row("running", running(status)));
@@ -72,9 +75,6 @@ public final class StatusFormatter {
 
     /** The wave, then what the pending commit waits for and until when; the windows if any. */
     private String rollout(JsonNode rollout) {
-        if (rollout.isMissingNode() || rollout.isNull()) {
-            return "unknown";
-        }
         StringBuilder text = new StringBuilder("wave ").append(rollout.path("wave").asInt());
         if (rollout.path("waveDerived").asBoolean(false)) {
             text.append(" of ").append(rollout.path("waves").asInt()).append(" (from the host name)");

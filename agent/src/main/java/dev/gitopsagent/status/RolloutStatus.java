@@ -1,7 +1,6 @@
 package dev.gitopsagent.status;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -22,12 +21,13 @@ public final class RolloutStatus {
     /**
      * The {@code rollout} object of {@code GET /status}.
      *
+     * @param soak        ISO-8601, e.g. {@code PT1H}
      * @param waitingFor  {@code wave}, {@code halt} or {@code window}; null when nothing waits
      * @param activatesAt when the waiting commit will be activated, windows included; null for a halt
      * @param windowOpen  null when no window is configured
      * @param override    {@code deploy-now} or {@code skip-window} while an operator's override is unused
      */
-    public record Report(int wave, boolean waveDerived, int waves, Duration soak, List<String> windows, Boolean windowOpen,
+    public record Report(int wave, boolean waveDerived, int waves, String soak, List<String> windows, Boolean windowOpen,
             Instant nextWindow, String waitingFor, String waitingCommit, String waitReason, Instant activatesAt, String override) {
     }
 
@@ -61,7 +61,7 @@ public final class RolloutStatus {
         Instant now = clock.instant();
         Optional<Evaluation> waiting = waiting();
         Optional<Instant> closedUntil = windows.closedUntil(now);
-        return new Report(plan.wave().number(), plan.wave().derived(), plan.waves(), plan.soak(), windows.texts(),
+        return new Report(plan.wave().number(), plan.wave().derived(), plan.waves(), plan.soak().toString(), windows.texts(),
                 windows.windows().isEmpty() ? null : closedUntil.isEmpty(),
                 closedUntil.orElse(null),
                 waiting.map(Evaluation::waitingFor).orElse(null),

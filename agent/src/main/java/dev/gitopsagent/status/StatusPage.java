@@ -226,13 +226,15 @@ public final class StatusPage {
             Tone tone = switch (decision.outcome()) {
                 case DEPLOYED -> Tone.OK;
                 case REFUSED, FAILED -> Tone.BAD;
+                // A commit waiting for its wave, a halt to end or a window is not a problem.
+                case WAITING -> Tone.WARN;
             };
             pill(html, tone, decision.outcome().name().toLowerCase(), " small");
             html.raw(" ");
             commitLink(html, decision.commit());
             html.raw(" <span class=\"meta\">").text(ago(decision.at(), extras.now())).raw("</span>");
             if (decision.outcome() != Evaluation.Outcome.DEPLOYED) {
-                html.raw("<div class=\"reason " + Tone.BAD.css() + "\">").text(plainReason(decision)).raw("</div>");
+                html.raw("<div class=\"reason " + tone.css() + "\">").text(plainReason(decision)).raw("</div>");
             }
         }
         if (report.remoteHeadCommittedAt() != null) {

@@ -50,6 +50,30 @@ class StatusFormatterTest {
     }
 
     @Test
+    void aCommitWaitingForItsWaveSaysWhenItActivates() throws Exception {
+        String text = formatter.format(json("""
+                {"host":"web1","suspended":false,
+                 "rollout":{"wave":1,"waveDerived":true,"waves":3,"windows":[],"waitingFor":"wave","waitingCommit":"%1$s",
+                   "waitReason":"wave 1 activates %1$s at 2025-03-01T12:40:00Z (committed 2025-03-01T11:40:00Z)",
+                   "activatesAt":"2025-03-01T12:40:00Z","override":null}}
+                """.formatted(HEAD)));
+
+        assertThat(text).contains("rollout:       wave 1 of 3 (from the host name); wave 1 activates " + HEAD
+                + " at 2025-03-01T12:40:00Z (committed 2025-03-01T11:40:00Z); activates in 40m\n");
+    }
+
+    @Test
+    void aConfiguredWaveWithWindowsShowsTheNextWindowAndAPendingOverride() throws Exception {
+        String text = formatter.format(json("""
+                {"host":"web1","rollout":{"wave":0,"waveDerived":false,"waves":1,"windows":["Sat 02:00 UTC for 4h"],
+                 "windowOpen":false,"nextWindow":"2025-03-08T02:00:00Z","override":"skip-window"}}
+                """));
+
+        assertThat(text).contains("rollout:       wave 0; next maintenance window at 2025-03-08T02:00:00Z;"
+                + " operator override pending: skip-window\n");
+    }
+
+    @Test
     void aSuspendedAgentSaysWhyAndHowToResume() throws Exception {
         String text = formatter.format(json("""
                 {"host":"web1","suspended":true,

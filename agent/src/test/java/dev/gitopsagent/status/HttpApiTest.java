@@ -75,6 +75,20 @@ class HttpApiTest {
     }
 
     @Test
+    void rolloutOverridesNeedTheTokenAndShowInStatusAndMetrics() {
+        given().post("/control/deploy-now").then().statusCode(401);
+        given().header("Authorization", "Bearer wrong").post("/control/skip-window").then().statusCode(401);
+
+        given().header("Authorization", BEARER).post("/control/skip-window").then().statusCode(200)
+                .body("action", equalTo("skip-window")).body("done", equalTo(true));
+
+        given().get("/status").then().body("rollout.wave", equalTo(0)).body("rollout.waveDerived", equalTo(true))
+                .body("rollout.override", equalTo("skip-window")).body("rollout.waitingFor", org.hamcrest.Matchers.nullValue());
+        given().get("/q/metrics").then().body(containsString("gitops_rollout_wave 0.0"))
+                .body(containsString("gitops_rollout_waiting{reason=\"halt\"} 0.0"));
+    }
+
+    @Test
     void retryWithNothingFailedSaysSo() {
         given().header("Authorization", BEARER).post("/control/retry").then().statusCode(409)
                 .body("message", containsString("nothing to retry"));
