@@ -118,14 +118,10 @@ public class AgentWiring {
         return config.deploy().windows().map(MaintenanceWindows::parse).orElseGet(() -> new MaintenanceWindows(List.of()));
     }
 
-    /** Created at startup so its metrics exist before anyone asks for the status. */
     @Produces
     @Singleton
-    @Startup
-    RolloutStatus rolloutStatus(RolloutPlan plan, MaintenanceWindows windows, StateStore store, AgentMetrics metrics, Clock clock) {
-        RolloutStatus rollout = new RolloutStatus(plan, windows, store, clock);
-        metrics.watch(rollout);
-        return rollout;
+    RolloutStatus rolloutStatus(RolloutPlan plan, MaintenanceWindows windows, StateStore store, Clock clock) {
+        return new RolloutStatus(plan, windows, store, clock);
     }
 
     @Produces
@@ -242,9 +238,12 @@ public class AgentWiring {
 
     @Produces
     @Singleton
-    ReconcileLoop reconcileLoop(AgentConfig config, Reconciler reconciler, LiveStatus status, AgentMetrics metrics, Clock clock) {
+    ReconcileLoop reconcileLoop(AgentConfig config, Reconciler reconciler, LiveStatus status, AgentMetrics metrics, RolloutStatus rollout,
+            Clock clock) {
         var poll = config.poll();
         metrics.watch(reconciler::state);
+        // Here rather than at the rollout status's creation: the loop is built at startup, where a bad window is reported plainly.
+        metrics.watch(rollout);
         List<ReconcileLoop.OutcomeListener> listeners = new ArrayList<>();
         listeners.add(outcome -> metrics.record(outcome, clock.instant().getEpochSecond()));
         config.forge().map(forge -> forgeReporter(forge, reconciler.target().host())).ifPresent(listeners::add);

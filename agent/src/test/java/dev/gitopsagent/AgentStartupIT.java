@@ -64,6 +64,13 @@ class AgentStartupIT {
         assertThat(output).contains("gitops.trust names no trusted key");
     }
 
+    @Test
+    void aMaintenanceWindowOutsideTheDocumentedSyntaxStopsStartup() throws Exception {
+        String output = failedStartup(properties -> properties.put("gitops.deploy.windows", "Sat 02:00 UTC for 4h; Sun 2am for 4h"));
+
+        assertThat(output).contains("invalid configuration: gitops.deploy.windows 'Sun 2am for 4h': '2am' is not a time of day");
+    }
+
     /** Starts the agent with the fleet's working configuration after {@code breakIt}, and returns its output once it exits. */
     private String failedStartup(Consumer<Map<String, String>> breakIt) throws InterruptedException {
         Map<String, String> properties = fleet.agentProperties();

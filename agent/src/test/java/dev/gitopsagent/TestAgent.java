@@ -14,6 +14,7 @@ import dev.gitopsagent.pipeline.OperatorActions;
 import dev.gitopsagent.pipeline.ReconcileOutcome;
 import dev.gitopsagent.pipeline.Reconciler;
 import dev.gitopsagent.rollout.MaintenanceWindows;
+import dev.gitopsagent.rollout.RolloutPlan;
 import dev.gitopsagent.state.AgentState;
 import dev.gitopsagent.state.StateStore;
 import dev.gitopsagent.status.AgentMetrics;
@@ -54,9 +55,10 @@ public final class TestAgent implements AutoCloseable {
         NixosRebuild rebuild = wiring.nixosRebuild(config, stateDir);
         this.mirror = wiring.localMirror(config, stateDir, access);
         MaintenanceWindows windows = wiring.maintenanceWindows(config);
-        this.rollout = wiring.rolloutStatus(wiring.rolloutPlan(config), windows, store, metrics, clock);
-        this.reconciler = wiring.reconciler(config, stateDir, mirror, rebuild, system, store, status, wiring.rolloutPlan(config), windows, clock);
-        this.loop = wiring.reconcileLoop(config, reconciler, status, metrics, clock);
+        RolloutPlan plan = wiring.rolloutPlan(config);
+        this.rollout = wiring.rolloutStatus(plan, windows, store, clock);
+        this.reconciler = wiring.reconciler(config, stateDir, mirror, rebuild, system, store, status, plan, windows, clock);
+        this.loop = wiring.reconcileLoop(config, reconciler, status, metrics, rollout, clock);
         this.actions = wiring.operatorActions(store, loop, rebuild, system, status, clock);
     }
 

@@ -206,7 +206,7 @@ public interface AgentConfig {
          * one is open. Each is {@code [WEEKDAYS] [*-*-*] HH:MM[:SS] [ZONE] for SPAN}, a subset of
          * systemd's calendar syntax (the README lists it). Absent: activate at any time.
          */
-        Optional<@NotBlank String> windows();
+        Optional<String> windows();
     }
 
     /**
