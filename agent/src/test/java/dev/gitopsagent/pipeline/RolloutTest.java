@@ -258,7 +258,9 @@ class RolloutTest {
         deployedFirst(agent);
         fleet.work().writeFile(HaltMarker.PATH, "forged halt\n");
         SampleFlake.changeMotd(fleet.work(), Fleet.HOST, "unsigned");
+        fleet.work().dated(T0.toString());
         String unsigned = fleet.pushUnsigned("unsigned halt");
+        fleet.work().dated(null);
 
         ReconcileOutcome outcome = agent.reconcile();
 
