@@ -40,7 +40,8 @@ class RolloutTest {
 
     Fleet fleet;
     SettableClock clock;
-    final List<AutoCloseable> agents = new ArrayList<>();
+    /** Agents and the extra hosts they run on, closed after each test. */
+    final List<AutoCloseable> toClose = new ArrayList<>();
 
     @BeforeEach
     void createFleet() {
@@ -50,8 +51,8 @@ class RolloutTest {
 
     @AfterEach
     void stop() throws Exception {
-        for (AutoCloseable agent : agents) {
-            agent.close();
+        for (AutoCloseable closeable : toClose) {
+            closeable.close();
         }
         fleet.close();
     }
@@ -67,9 +68,21 @@ class RolloutTest {
         return properties;
     }
 
+    /** An agent in {@code wave} on a host of its own: its own state and its own nixos-rebuild double. */
+    private TestAgent agentOnOwnHost(String name, int wave) throws Exception {
+        NixosRebuildDouble host = NixosRebuildDouble.install(dir.resolve(name));
+        toClose.add(host);
+        Map<String, String> properties = withWave(fleet.agentProperties(), wave);
+        properties.put("gitops.state-dir", dir.resolve(name + "-state").toString());
+        properties.put("gitops.deploy.command", host.executable().toString());
+        properties.put("gitops.deploy.system-profile", host.systemProfile().toString());
+        properties.put("gitops.deploy.current-system", host.currentSystem().toString());
+        return start(properties);
+    }
+
     private TestAgent start(Map<String, String> properties) throws Exception {
         TestAgent agent = TestAgent.start(properties, clock);
-        agents.add(agent);
+        toClose.add(agent);
         return agent;
     }
 
@@ -151,27 +164,15 @@ class RolloutTest {
     @Test
     void threeWavesActivateOneSoakTimeApartWithNoSharedState() throws Exception {
         List<TestAgent> waves = new ArrayList<>();
-        List<NixosRebuildDouble> hosts = new ArrayList<>();
         for (int wave = 0; wave < 3; wave++) {
-            NixosRebuildDouble host = NixosRebuildDouble.install(dir.resolve("host-" + wave));
-            hosts.add(host);
-            Map<String, String> properties = withWave(fleet.agentProperties(), wave);
-            properties.put("gitops.state-dir", dir.resolve("state-" + wave).toString());
-            properties.put("gitops.deploy.command", host.executable().toString());
-            properties.put("gitops.deploy.system-profile", host.systemProfile().toString());
-            properties.put("gitops.deploy.current-system", host.currentSystem().toString());
-            waves.add(start(properties));
+            waves.add(agentOnOwnHost("host-" + wave, wave));
         }
-        try {
-            deployedFirst(waves.toArray(TestAgent[]::new));
-            String change = fleet.pushChangeAt("rolled out in waves", T0);
+        deployedFirst(waves.toArray(TestAgent[]::new));
+        String change = fleet.pushChangeAt("rolled out in waves", T0);
 
-            assertThat(deployedAt(waves, T0, change)).containsExactly(true, false, false);
-            assertThat(deployedAt(waves, T0.plus(SOAK), change)).containsExactly(true, true, false);
-            assertThat(deployedAt(waves, T0.plus(SOAK.multipliedBy(2)), change)).containsExactly(true, true, true);
-        } finally {
-            hosts.forEach(NixosRebuildDouble::close);
-        }
+        assertThat(deployedAt(waves, T0, change)).containsExactly(true, false, false);
+        assertThat(deployedAt(waves, T0.plus(SOAK), change)).containsExactly(true, true, false);
+        assertThat(deployedAt(waves, T0.plus(SOAK.multipliedBy(2)), change)).containsExactly(true, true, true);
     }
 
     private List<Boolean> deployedAt(List<TestAgent> waves, Instant now, String commit) {
@@ -227,29 +228,19 @@ class RolloutTest {
     @Test
     void haltStopsEveryWaveThatHasNotActivatedAndLeavesTheOthersAlone() throws Exception {
         TestAgent early = agentInWave(0);
-        Map<String, String> lateProperties = withWave(fleet.agentProperties(), 1);
-        NixosRebuildDouble lateHost = NixosRebuildDouble.install(dir.resolve("late-host"));
-        lateProperties.put("gitops.state-dir", dir.resolve("late-state").toString());
-        lateProperties.put("gitops.deploy.command", lateHost.executable().toString());
-        lateProperties.put("gitops.deploy.system-profile", lateHost.systemProfile().toString());
-        lateProperties.put("gitops.deploy.current-system", lateHost.currentSystem().toString());
-        TestAgent late = start(lateProperties);
-        try {
-            String first = deployedFirst(early, late);
-            String bad = fleet.pushChangeAt("bad change", T0);
-            assertThat(early.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(bad, "switch"));
-            assertThat(late.reconcile()).isInstanceOf(ReconcileOutcome.Waiting.class);
-            fleet.work().writeFile(HaltMarker.PATH, "stop: wave 0 is unhappy\n");
-            String halt = fleet.pushChangeAt("halt", T0.plus(Duration.ofMinutes(20)));
-            clock.set(T0.plus(Duration.ofHours(5)));
+        TestAgent late = agentOnOwnHost("late-host", 1);
+        String first = deployedFirst(early, late);
+        String bad = fleet.pushChangeAt("bad change", T0);
+        assertThat(early.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(bad, "switch"));
+        assertThat(late.reconcile()).isInstanceOf(ReconcileOutcome.Waiting.class);
+        fleet.work().writeFile(HaltMarker.PATH, "stop: wave 0 is unhappy\n");
+        String halt = fleet.pushChangeAt("halt", T0.plus(Duration.ofMinutes(20)));
+        clock.set(T0.plus(Duration.ofHours(5)));
 
-            assertThat(late.reconcile()).isEqualTo(new ReconcileOutcome.Waiting(halt, new Wait.Halted(halt)));
-            assertThat(lateHost.runningRevision()).as("the halted wave keeps what it ran").contains(first);
-            assertThat(early.reconcile()).isEqualTo(new ReconcileOutcome.Waiting(halt, new Wait.Halted(halt)));
-            assertThat(fleet.host().runningRevision()).as("the wave that already activated is unaffected").contains(bad);
-        } finally {
-            lateHost.close();
-        }
+        assertThat(late.reconcile()).isEqualTo(new ReconcileOutcome.Waiting(halt, new Wait.Halted(halt)));
+        assertThat(late.state().deployedCommit()).as("the halted wave keeps what it ran").isEqualTo(first);
+        assertThat(early.reconcile()).isEqualTo(new ReconcileOutcome.Waiting(halt, new Wait.Halted(halt)));
+        assertThat(fleet.host().runningRevision()).as("the wave that already activated is unaffected").contains(bad);
     }
 
     @Test
