@@ -74,6 +74,7 @@ class RolloutTest {
         toClose.add(host);
         Map<String, String> properties = withWave(fleet.agentProperties(), wave);
         properties.put("gitops.state-dir", dir.resolve(name + "-state").toString());
+        properties.put("gitops.trust.high-water-mark", dir.resolve(name + "-high-water-mark").toString());
         properties.put("gitops.deploy.command", host.executable().toString());
         properties.put("gitops.deploy.system-profile", host.systemProfile().toString());
         properties.put("gitops.deploy.current-system", host.currentSystem().toString());
