@@ -49,6 +49,42 @@ let
       (x: lib.replaceStrings [ "\\" "," "$" ] [ "\\\\" "\\," "$$" ] (toString x))
       xs;
 
+  # A mirror is a URL, or an attribute set with the URL and that mirror's own
+  # credentials. The primary remote's token and key are never given to a
+  # mirror (the agent treats mirrors as untrusted); a mirror's credentials go
+  # to the agent as gitops.repository.mirror.<position>.*, counted from 1.
+  mirrorType = types.submodule {
+    options = {
+      url = mkOption {
+        type = types.str;
+        description = "The mirror's URL.";
+      };
+      username = mkOption {
+        type = types.nullOr types.str;
+        default = null;
+        description = "User name sent with this mirror's token; null means `git`.";
+      };
+      tokenFile = secretPath "File holding this mirror's HTTPS token (https:// URLs only; the agent refuses to send a token over http://).";
+      sshKeyFile = secretPath "Private SSH key for this mirror, if it is an SSH remote.";
+      knownHostsFile = mkOption {
+        type = types.nullOr types.path;
+        default = null;
+        description = "known_hosts pinning this mirror's SSH host key; required with sshKeyFile.";
+      };
+    };
+  };
+  mirrorUrl = m: if builtins.isString m then m else m.url;
+  mirrorSettings = lib.foldl' (settings: more: settings // more) { } (lib.imap1
+    (i: m:
+      let key = name: "gitops.repository.mirror.${toString i}.${name}"; in
+      if builtins.isString m then { } else {
+        ${key "username"} = m.username;
+        ${key "token-file"} = m.tokenFile;
+        ${key "ssh-key-file"} = m.sshKeyFile;
+        ${key "known-hosts-file"} = m.knownHostsFile;
+      })
+    cfg.repository.mirrors);
+
   # Trust anchors are public keys: copying them into the store is fine, and
   # doing it at build time is the point (see trust.allowedSigners).
   trustFiles =
@@ -69,7 +105,7 @@ let
   # agent's default in force.
   typedSettings = {
     "gitops.repository.url" = cfg.repository.url;
-    "gitops.repository.mirrors" = renderList cfg.repository.mirrors;
+    "gitops.repository.mirrors" = renderList (map mirrorUrl cfg.repository.mirrors);
     "gitops.repository.branch" = cfg.repository.branch;
     "gitops.repository.username" = cfg.repository.username;
     "gitops.repository.token-file" = cfg.repository.tokenFile;
@@ -129,7 +165,7 @@ let
 
   # Free-form settings win over typed options so that a key the module does
   # not know yet (a newer agent) can always be set or overridden.
-  allSettings = lib.filterAttrs (_: v: v != null) typedSettings // cfg.settings;
+  allSettings = lib.filterAttrs (_: v: v != null) (typedSettings // mirrorSettings) // cfg.settings;
 
   # java.util.Properties syntax: backslash escapes, one entry per line. A Nix path
   # (./file in the flake) is interpolated, not passed to toString: "${./file}" copies
@@ -202,18 +238,28 @@ in
         description = "Branch whose signed head is deployed.";
       };
       mirrors = mkOption {
-        type = types.listOf types.str;
+        type = types.listOf (types.either types.str mirrorType);
         default = [ ];
-        example = [ "https://git.example.org/fleet.git" ];
-        description = "Fallback URLs tried in order when the primary is unreachable. Every commit is verified the same way whichever remote served it.";
+        example = literalExpression ''
+          [
+            "https://git.example.org/fleet.git"
+            { url = "https://backup.example.org/fleet.git"; tokenFile = config.age.secrets.gitops-backup-token.path; }
+          ]
+        '';
+        description = ''
+          Fallback remotes tried in order when the primary is unreachable. Every
+          commit is verified the same way whichever remote served it. A mirror
+          is sent only the credentials given in its own entry, never those of
+          the primary remote.
+        '';
       };
       username = mkOption {
         type = types.str;
         default = "git";
         description = "User name for HTTPS (with tokenFile) or SSH.";
       };
-      tokenFile = secretPath "File holding the HTTPS access token, sent as the password.";
-      sshKeyFile = secretPath "Private SSH key used to fetch over SSH (a read-only deploy key).";
+      tokenFile = secretPath "File holding the primary remote's HTTPS access token, sent as the password; https:// URLs only (the agent refuses to start with a token for an http:// remote). Mirrors never receive it.";
+      sshKeyFile = secretPath "Private SSH key used to fetch from the primary remote over SSH (a read-only deploy key). Mirrors never receive it.";
       knownHostsFile = mkOption {
         type = types.nullOr types.path;
         default = null;
@@ -597,7 +643,15 @@ in
         assertion = !(isStorePath (lib.attrByPath (lib.splitString "." name) null cfg));
         message = "services.gitops-agent.${name} points into the Nix store: secrets must live outside it (use agenix or sops-nix).";
       })
-      [ "repository.tokenFile" "repository.sshKeyFile" "control.tokenFile" "webhook.secretFile" "forge.tokenFile" ];
+      [ "repository.tokenFile" "repository.sshKeyFile" "control.tokenFile" "webhook.secretFile" "forge.tokenFile" ]
+    ++ lib.concatLists (lib.imap1
+      (i: m: lib.optionals (!builtins.isString m) (map
+        (name: {
+          assertion = !(isStorePath m.${name});
+          message = "services.gitops-agent.repository.mirrors entry ${toString i}: ${name} points into the Nix store: secrets must live outside it (use agenix or sops-nix).";
+        })
+        [ "tokenFile" "sshKeyFile" ]))
+      cfg.repository.mirrors);
 
     system.configurationRevision = mkIf (cfg.revision != null) cfg.revision;
 

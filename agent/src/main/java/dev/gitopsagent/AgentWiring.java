@@ -35,7 +35,6 @@ import dev.gitopsagent.pipeline.Gate;
 import dev.gitopsagent.pipeline.OperatorActions;
 import dev.gitopsagent.pipeline.Probe;
 import dev.gitopsagent.pipeline.Realise;
-import dev.gitopsagent.pipeline.ReconcileOutcome;
 import dev.gitopsagent.pipeline.Reconciler;
 import dev.gitopsagent.pipeline.Recorder;
 import dev.gitopsagent.pipeline.Recovery;
@@ -76,6 +75,13 @@ public class AgentWiring {
 
     /** EX_TEMPFAIL; the systemd unit restarts the agent on it ({@code RestartForceExitStatus=75}). */
     static final int RESTART_EXIT_CODE = 75;
+
+    /** How long an orderly shutdown may take after a fatal error before the process is halted. */
+    private static final Duration EXIT_GRACE = Duration.ofSeconds(30);
+
+    private static final String CONTROL_TOKEN_KEY = "gitops.control.token-file";
+    private static final String WEBHOOK_SECRET_KEY = "gitops.webhook.secret-file";
+    private static final String FORGE_TOKEN_KEY = "gitops.forge.token-file";
 
     @Produces
     @Singleton
@@ -130,10 +136,35 @@ public class AgentWiring {
         return new SystemProfile(config.deploy().systemProfile(), config.deploy().currentSystem());
     }
 
+    /**
+     * Every check of the configuration and the files it names, in the order an operator fixes them:
+     * required keys and values, trust, credentials and secrets, and last the rebuild command on this
+     * machine. {@code PollSchedule} asks for this before anything else, so a broken configuration is
+     * reported as one line naming the key, and no secret file is first found broken by a request.
+     */
+    @Produces
+    @Singleton
+    StartupChecks.Passed startupChecks(AgentConfig config) {
+        StartupChecks.durations(config);
+        StartupChecks.highWaterMark(config);
+        HostName.resolve(config);
+        TrustAnchors.load(config.trust());
+        RemoteAccess.from(config.repository(), config.stateDir()).close();
+        config.control().tokenFile().ifPresent(file -> ConfigFiles.readOwnerOnlySecret(file, CONTROL_TOKEN_KEY));
+        config.webhook().secretFile().ifPresent(file -> ConfigFiles.readOwnerOnlySecret(file, WEBHOOK_SECRET_KEY));
+        config.forge().ifPresent(forge -> ConfigFiles.readOwnerOnlySecret(forge.tokenFile(), FORGE_TOKEN_KEY));
+        StartupChecks.rebuildCommand(config);
+        return new StartupChecks.Passed();
+    }
+
     @Produces
     @Singleton
     StateDirectory stateDirectory(AgentConfig config) {
         return StateDirectory.prepare(config);
+    }
+
+    void closeStateDirectory(@Disposes StateDirectory stateDir) {
+        stateDir.close();
     }
 
     @Produces
@@ -155,7 +186,6 @@ public class AgentWiring {
     @Produces
     @Singleton
     NixosRebuild nixosRebuild(AgentConfig config, StateDirectory stateDir) {
-        StartupChecks.rebuildCommand(config);
         var deploy = config.deploy();
         return new NixosRebuild(deploy.command(), deploy.timeout(), stateDir.path(), new ProcessRunner(deploy.outputTailLines()));
     }
@@ -174,8 +204,6 @@ public class AgentWiring {
     @Singleton
     Reconciler reconciler(AgentConfig config, StateDirectory stateDir, LocalMirror mirror, NixosRebuild rebuild, SystemProfile system,
             StateStore store, LiveStatus status, RolloutPlan plan, MaintenanceWindows windows, Clock clock) throws IOException {
-        StartupChecks.durations(config);
-        StartupChecks.highWaterMark(config);
         PathVerifier verifier = new PathVerifier(TrustAnchors.load(config.trust()),
                 new TrustSettings(config.trust().verify(), config.trust().policy(), config.trust().maxClockSkew()), clock);
         Optional<ObjectId> deployed = store.current().deployed().map(ObjectId::fromString).filter(mirror::hasCommit);
@@ -187,7 +215,7 @@ public class AgentWiring {
                 ? Optional.of(config.testing().branch().orElse("testing-" + host)) : Optional.empty();
         Reconciler.Target target = new Reconciler.Target(config.repository().branch(), testingBranch, host, config.deploy().action(),
                 config.trust().rootCommit(), config.deploy().historySize());
-        List<Remote> remotes = remotes(config.repository());
+        List<Remote> remotes = Remote.configured(config.repository());
         HealthGate health = HealthGate.from(config.health(), () -> reachAny(mirror, remotes, target.branch()),
                 new ProcessRunner(config.deploy().outputTailLines()), stateDir.path(), clock);
         HighWaterMark mark = new HighWaterMark(config.trust().highWaterMark());
@@ -208,22 +236,22 @@ public class AgentWiring {
 
     @Produces
     @Singleton
-    OperatorActions operatorActions(StateStore store, ReconcileLoop loop, NixosRebuild rebuild, SystemProfile system, LiveStatus status,
-            Clock clock) {
-        return new OperatorActions(store, loop, rebuild, system, status, clock);
+    OperatorActions operatorActions(AgentConfig config, StateStore store, ReconcileLoop loop, NixosRebuild rebuild, SystemProfile system,
+            LiveStatus status, Clock clock) {
+        return new OperatorActions(config.deploy().action(), store, loop, rebuild, system, status, clock);
     }
 
     @Produces
     @Singleton
     ControlToken controlToken(AgentConfig config) {
-        return new ControlToken(config.control().tokenFile().map(file -> ConfigFiles.readOwnerOnlySecret(file, "gitops.control.token-file")));
+        return new ControlToken(config.control().tokenFile().map(file -> ConfigFiles.readOwnerOnlySecret(file, CONTROL_TOKEN_KEY)));
     }
 
     @Produces
     @Singleton
     Optional<WebhookAuthenticator> webhookAuthenticator(AgentConfig config) {
         return config.webhook().secretFile()
-                .map(file -> new WebhookAuthenticator(ConfigFiles.readOwnerOnlySecret(file, "gitops.webhook.secret-file")));
+                .map(file -> new WebhookAuthenticator(ConfigFiles.readOwnerOnlySecret(file, WEBHOOK_SECRET_KEY)));
     }
 
     @Produces
@@ -247,13 +275,35 @@ public class AgentWiring {
         List<ReconcileLoop.OutcomeListener> listeners = new ArrayList<>();
         listeners.add(outcome -> metrics.record(outcome, clock.instant().getEpochSecond()));
         config.forge().map(forge -> forgeReporter(forge, reconciler.target().host())).ifPresent(listeners::add);
-        listeners.add(restartWhenConfigurationChanges(ConfigFingerprint.of(config)));
+        listeners.add(restartWhenFilesChange(ConfigFingerprint.of(config)));
         return new ReconcileLoop(reconciler, status, new ReconcileLoop.Cadence(poll.interval(), poll.jitter(), poll.maxBackoff()), clock,
-                listeners);
+                listeners, AgentWiring::exit);
+    }
+
+    /**
+     * Exits through Quarkus (orderly shutdown, state already written), and halts if that cannot even
+     * start or does not finish: after an OutOfMemoryError a stuck process would stop deploying for good.
+     */
+    private static void exit(int status) {
+        try {
+            Thread watchdog = new Thread(() -> {
+                try {
+                    Thread.sleep(EXIT_GRACE.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                Runtime.getRuntime().halt(status);
+            }, "exit-watchdog");
+            watchdog.setDaemon(true);
+            watchdog.start();
+            Quarkus.asyncExit(status);
+        } catch (Throwable e) {
+            Runtime.getRuntime().halt(status);
+        }
     }
 
     private static ForgeReporter forgeReporter(AgentConfig.Forge forge, String host) {
-        String token = ConfigFiles.readOwnerOnlySecret(forge.tokenFile(), "gitops.forge.token-file");
+        String token = ConfigFiles.readOwnerOnlySecret(forge.tokenFile(), FORGE_TOKEN_KEY);
         ForgeReporter.Target target = new ForgeReporter.Target(forge.type(), forge.apiUrl(), forge.repository(), token,
                 "gitops-agent/" + host, forge.targetUrl());
         ExecutorService poster = Executors.newSingleThreadExecutor(runnable -> {
@@ -264,11 +314,15 @@ public class AgentWiring {
         return new ForgeReporter(target, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build(), poster);
     }
 
-    /** After a deployment that changed the agent's own files, exit so systemd starts it again with them. */
-    private static ReconcileLoop.OutcomeListener restartWhenConfigurationChanges(ConfigFingerprint startedWith) {
+    /**
+     * After any reconcile, exit so systemd starts the agent again with its files if one of them changed:
+     * a deployment that rewrote the configuration or trust files, or a secret rotated under the agent
+     * (agenix), whose old value may already be revoked so that every poll would fail until restarted.
+     */
+    private static ReconcileLoop.OutcomeListener restartWhenFilesChange(ConfigFingerprint startedWith) {
         return outcome -> {
-            if (outcome instanceof ReconcileOutcome.Deployed && startedWith.changed()) {
-                LOG.infof("the deployment changed the agent's own configuration or trust files; exiting with %d to be restarted with them",
+            if (startedWith.changed()) {
+                LOG.infof("the agent's own configuration, trust or secret files changed; exiting with %d to be restarted with them",
                         RESTART_EXIT_CODE);
                 Quarkus.asyncExit(RESTART_EXIT_CODE);
             }
@@ -291,15 +345,5 @@ public class AgentWiring {
             }
         }
         throw last;
-    }
-
-    static List<Remote> remotes(AgentConfig.Repository repository) {
-        List<Remote> remotes = new ArrayList<>();
-        remotes.add(Remote.parse("origin", repository.url(), "gitops.repository.url"));
-        List<String> mirrors = repository.mirrors().orElse(List.of());
-        for (int i = 0; i < mirrors.size(); i++) {
-            remotes.add(Remote.parse("mirror" + (i + 1), mirrors.get(i), "gitops.repository.mirrors"));
-        }
-        return remotes;
     }
 }

@@ -37,7 +37,7 @@ class SelfRestartIT {
                 fleet.pushChange("adds bob's key");
 
                 assertThat(agent.awaitExit(Duration.ofSeconds(30))).isEqualTo(75);
-                assertThat(agent.output()).contains("changed the agent's own configuration or trust files");
+                assertThat(agent.output()).contains("the agent's own configuration, trust or secret files changed");
             }
         }
     }

@@ -34,6 +34,7 @@ import io.smallrye.config.SmallRyeConfigBuilder;
 public final class TestAgent implements AutoCloseable {
 
     private final AgentConfig config;
+    private final StateDirectory stateDir;
     private final RemoteAccess access;
     private final LocalMirror mirror;
     private final Reconciler reconciler;
@@ -46,10 +47,11 @@ public final class TestAgent implements AutoCloseable {
     private TestAgent(Map<String, String> properties, Clock clock) throws IOException {
         this.config = configFrom(properties);
         AgentWiring wiring = new AgentWiring();
+        wiring.startupChecks(config);
         this.status = wiring.liveStatus(clock);
         AgentMetrics metrics = wiring.metrics(registry);
         SystemProfile system = wiring.systemProfile(config);
-        StateDirectory stateDir = wiring.stateDirectory(config);
+        this.stateDir = wiring.stateDirectory(config);
         this.access = wiring.remoteAccess(config, stateDir);
         StateStore store = wiring.stateStore(stateDir);
         NixosRebuild rebuild = wiring.nixosRebuild(config, stateDir);
@@ -59,7 +61,7 @@ public final class TestAgent implements AutoCloseable {
         this.rollout = wiring.rolloutStatus(plan, windows, store, clock);
         this.reconciler = wiring.reconciler(config, stateDir, mirror, rebuild, system, store, status, plan, windows, clock);
         this.loop = wiring.reconcileLoop(config, reconciler, status, metrics, rollout, clock);
-        this.actions = wiring.operatorActions(store, loop, rebuild, system, status, clock);
+        this.actions = wiring.operatorActions(config, store, loop, rebuild, system, status, clock);
     }
 
     public static TestAgent start(Map<String, String> properties) throws IOException {
@@ -92,6 +94,16 @@ public final class TestAgent implements AutoCloseable {
      */
     public ReconcileOutcome awaitQueuedReconcile() throws Exception {
         return loop.exclusively(loop::lastOutcome);
+    }
+
+    public Reconciler reconciler() {
+        return reconciler;
+    }
+
+    /** One reconcile run by the agent's own loop, as the scheduler runs it, with what the loop does after it. */
+    public ReconcileOutcome reconcileOnLoop() throws Exception {
+        loop.wake("test");
+        return awaitQueuedReconcile();
     }
 
     public AgentState state() {
@@ -136,5 +148,6 @@ public final class TestAgent implements AutoCloseable {
         loop.close();
         mirror.close();
         access.close();
+        stateDir.close();
     }
 }

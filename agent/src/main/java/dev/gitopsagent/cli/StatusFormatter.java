@@ -41,7 +41,7 @@ public final class StatusFormatter {
         rows.add(row("last poll", lastPoll(status.path("lastPoll"))));
         rows.add(row("last decision", lastDecision(status.path("lastDecision"))));
         rows.add(row("last deploy", lastDeployment(status.path("lastDeployment"))));
-        rows.add(row("last error", lastError(status.path("lastError"))));
+        rows.add(row("last error", lastError(status.path("lastError"), text(status.path("lastDecision"), "reason"))));
         rows.add(row("next poll", nextPoll(status)));
         int width = rows.stream().mapToInt(r -> r[0].length()).max().orElse(0) + 2;
         StringBuilder out = new StringBuilder();
@@ -193,11 +193,14 @@ public final class StatusFormatter {
         return text.toString();
     }
 
-    private String lastError(JsonNode error) {
+    /** The error, unless it is the last decision's reason, printed just above: then only its age. */
+    private String lastError(JsonNode error, String decisionReason) {
         if (error.isMissingNode() || error.isNull()) {
             return "none";
         }
-        StringBuilder text = new StringBuilder(orUnknown(text(error, "reason")));
+        String reason = text(error, "reason");
+        StringBuilder text = new StringBuilder(reason != null && reason.equals(decisionReason) ? "the last decision's reason"
+                : orUnknown(reason));
         String since = ago(text(error, "since"));
         String lastSeen = ago(text(error, "lastSeen"));
         if (since != null && lastSeen != null && !since.equals(lastSeen)) {

@@ -3,6 +3,7 @@ package dev.gitopsagent.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import dev.gitopsagent.deploy.Action;
@@ -20,7 +21,7 @@ import jakarta.validation.constraints.Pattern;
  * Everything the agent reads, under the prefix {@code gitops}. Values come from
  * {@code application.properties}, the file named by {@code QUARKUS_CONFIG_LOCATIONS}, system
  * properties or environment variables ({@code GITOPS_REPOSITORY_URL}). Cross-field rules that bean
- * validation cannot express live in {@link ConfigCheck}; both stop startup naming the key.
+ * validation cannot express live in {@link StartupChecks}; both stop startup naming the key.
  */
 @ConfigMapping(prefix = "gitops")
 public interface AgentConfig {
@@ -64,37 +65,51 @@ public interface AgentConfig {
 
     StatusPage statusPage();
 
-    interface Repository {
-        /** https://, http://, ssh://, scp-like user@host:path, file:// or an absolute path. */
-        @Pattern(regexp = GIT_URL,
-                message = GIT_URL_RULE)
-        String url();
+    interface Repository extends Credentials {
+        /**
+         * https://, http://, ssh://, scp-like user@host:path, file:// or an absolute path. Optional here
+         * only so that its absence is reported as {@code invalid configuration: gitops.repository.url ...}
+         * by {@code Remote.configured}, like every other configuration problem.
+         */
+        Optional<@Pattern(regexp = GIT_URL,
+                message = GIT_URL_RULE) String> url();
 
         /** Fallback remotes, tried in order when the ones before fail. Same checks apply to every remote. */
         Optional<List<@Pattern(regexp = GIT_URL,
                 message = GIT_URL_RULE) String>> mirrors();
+
+        /**
+         * Credentials of the mirrors, by position in {@link #mirrors()} ({@code gitops.repository.mirror.1.token-file}
+         * for the first). The keys of this group itself ({@code gitops.repository.token-file}, ...) are the
+         * primary remote's only: a mirror is sent nothing it was not given here.
+         */
+        @WithName("mirror")
+        Map<String, Credentials> mirrorCredentials();
 
         @WithDefault("main")
         @Pattern(regexp = BRANCH_NAME,
                 message = "must be a plain branch name such as main")
         String branch();
 
+        /** Network timeout for one remote operation. */
+        @WithDefault("60s")
+        Duration timeout();
+    }
+
+    /** What one remote is sent: an HTTPS token (never over http://) or an SSH key checked against a pinned host key. */
+    interface Credentials {
         /** User name sent with the HTTPS token. */
         @WithDefault("git")
         String username();
 
-        /** File holding the HTTPS access token (sent as the password). */
+        /** File holding the HTTPS access token (sent as the password); owner-only. */
         Optional<Path> tokenFile();
 
-        /** Private key for SSH remotes. */
+        /** Private key for an SSH remote; owner-only. */
         Optional<Path> sshKeyFile();
 
-        /** known_hosts for SSH remotes; the agent never trusts an unknown host key. */
+        /** known_hosts for an SSH remote; the agent never trusts an unknown host key. */
         Optional<Path> knownHostsFile();
-
-        /** Network timeout for one remote operation. */
-        @WithDefault("60s")
-        Duration timeout();
     }
 
     /**

@@ -11,9 +11,11 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A digest of the files the agent read its configuration and trust from. A deployment can change
- * them (the NixOS module writes them from the fleet repository); the agent compares digests after
- * each deployment and restarts to load the new ones, because NixOS does not restart it mid-switch.
+ * A digest of every file the agent read its configuration, trust and secrets from. A deployment can
+ * change them (the NixOS module writes them from the fleet repository), and so can a secret rotation
+ * (agenix); the agent compares digests after each reconcile and restarts to load the new ones,
+ * because NixOS does not restart it mid-switch and a rotated token must not leave it polling with
+ * a revoked one.
  */
 public final class ConfigFingerprint {
 
@@ -42,9 +44,18 @@ public final class ConfigFingerprint {
         }
         config.trust().openpgpKeys().ifPresent(files::addAll);
         config.trust().allowedSigners().ifPresent(files::add);
+        credentialFiles(config.repository(), files);
+        config.repository().mirrorCredentials().values().forEach(credentials -> credentialFiles(credentials, files));
         config.control().tokenFile().ifPresent(files::add);
         config.webhook().secretFile().ifPresent(files::add);
+        config.forge().map(AgentConfig.Forge::tokenFile).ifPresent(files::add);
         return new ConfigFingerprint(files);
+    }
+
+    private static void credentialFiles(AgentConfig.Credentials credentials, List<Path> files) {
+        credentials.tokenFile().ifPresent(files::add);
+        credentials.sshKeyFile().ifPresent(files::add);
+        credentials.knownHostsFile().ifPresent(files::add);
     }
 
     /** True when any of the files now differs from what the agent started with. */

@@ -1,6 +1,9 @@
 package dev.gitopsagent.config;
 
 import java.io.File;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,7 +13,29 @@ import dev.gitopsagent.deploy.Action;
 /** Checks that need the file system or several keys at once; each failure names its key. */
 public final class StartupChecks {
 
+    /** Produced once every check of the configuration passed. */
+    public record Passed() {
+    }
+
     private StartupChecks() {
+    }
+
+    /**
+     * The HTTP port must be free before anything is deployed: an agent that cannot serve its status and
+     * control API must not build or switch (another agent may be running there). Quarkus binds it only
+     * after startup, and says so in several lines; this says it in one.
+     */
+    public static void httpPortFree(String host, int port) {
+        if (port == 0) {
+            return;
+        }
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(host, port));
+        } catch (IOException e) {
+            throw new InvalidConfigException("gitops.http.port", port + " on " + host + " cannot be bound (" + e.getMessage()
+                    + "): is another gitops-agent running? Stop it or choose another port");
+        }
     }
 
     public static void durations(AgentConfig config) {

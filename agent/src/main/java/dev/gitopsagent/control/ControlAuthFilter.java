@@ -3,6 +3,7 @@ package dev.gitopsagent.control;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 import dev.gitopsagent.pipeline.OperatorActions.Result;
+import jakarta.enterprise.inject.Instance;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
@@ -11,10 +12,11 @@ import jakarta.ws.rs.core.Response;
 /** Refuses every {@code /control} request without the right bearer token, before any resource runs. */
 public class ControlAuthFilter {
 
-    private final ControlToken token;
+    /** Looked up only for /control requests, so nothing about the token can ever affect /status or health. */
+    private final Instance<ControlToken> tokens;
 
-    ControlAuthFilter(ControlToken token) {
-        this.token = token;
+    ControlAuthFilter(Instance<ControlToken> tokens) {
+        this.tokens = tokens;
     }
 
     @ServerRequestFilter
@@ -23,6 +25,7 @@ public class ControlAuthFilter {
         if (!path.equals("/control") && !path.startsWith("/control/")) {
             return null;
         }
+        ControlToken token = tokens.get();
         if (token.accepts(request.getHeaderString(HttpHeaders.AUTHORIZATION))) {
             return null;
         }

@@ -86,7 +86,7 @@ public final class LocalMirror implements AutoCloseable {
     public Map<String, ObjectId> remoteHeads(Remote remote, List<String> branches) throws IOException {
         List<String> refs = branches.stream().map(branch -> "refs/heads/" + branch).toList();
         try (Transport transport = Transport.open(repository, remote.uri())) {
-            access.apply(transport);
+            access.apply(remote, transport);
             if (transport instanceof HttpTransport && !noDirectLsRefs.contains(remote.uri().toString())) {
                 Optional<Map<String, ObjectId>> heads = DirectLsRefs.query(remote.uri(), refs, transport.getCredentialsProvider(),
                         transport.getTimeout());
@@ -129,7 +129,7 @@ public final class LocalMirror implements AutoCloseable {
     public Map<String, ObjectId> fetch(Remote remote, Collection<String> branches) throws IOException {
         List<RefSpec> specs = branches.stream().map(branch -> new RefSpec("+refs/heads/" + branch + ":refs/heads/" + branch)).toList();
         try (Transport transport = Transport.open(repository, remote.uri())) {
-            access.apply(transport);
+            access.apply(remote, transport);
             transport.setTagOpt(TagOpt.NO_TAGS);
             transport.setRemoveDeletedRefs(false);
             // The remote is not trusted: malformed objects (bad headers, odd tree entries) are refused before they land.

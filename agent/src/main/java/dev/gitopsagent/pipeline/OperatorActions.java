@@ -6,6 +6,7 @@ import java.util.Optional;
 
 import org.jboss.logging.Logger;
 
+import dev.gitopsagent.deploy.Action;
 import dev.gitopsagent.deploy.NixosRebuild;
 import dev.gitopsagent.deploy.ProcessRunner;
 import dev.gitopsagent.deploy.SystemProfile;
@@ -34,6 +35,7 @@ public final class OperatorActions {
     public record Result(String action, boolean done, String message) {
     }
 
+    private final Action action;
     private final StateStore store;
     private final ReconcileLoop loop;
     private final NixosRebuild rebuild;
@@ -41,8 +43,10 @@ public final class OperatorActions {
     private final LiveStatus status;
     private final Clock clock;
 
-    public OperatorActions(StateStore store, ReconcileLoop loop, NixosRebuild rebuild, SystemProfile system, LiveStatus status,
-            Clock clock) {
+    /** {@code action} is the configured one: in dry-run an operator action runs nothing either. */
+    public OperatorActions(Action action, StateStore store, ReconcileLoop loop, NixosRebuild rebuild, SystemProfile system,
+            LiveStatus status, Clock clock) {
+        this.action = action;
         this.store = store;
         this.loop = loop;
         this.rebuild = rebuild;
@@ -130,18 +134,30 @@ public final class OperatorActions {
      * does not re-deploy what was just rolled back.
      */
     public Result rollback(AfterRollback after) throws Exception {
+        String command = String.join(" ", rebuild.rollbackCommand());
+        if (!action.runsAnything()) {
+            String message = "dry-run: would run " + command + "; nothing was run and deployments were not suspended";
+            LOG.infof("rollback requested: %s", message);
+            return new Result("rollback", false, message);
+        }
         return loop.exclusively(() -> {
             status.phase(Phase.ROLLING_BACK);
             try {
                 int before = system.currentGeneration().map(SystemProfile.Generation::number).orElse(0);
                 ProcessRunner.Result result = rebuild.rollback();
                 if (!result.succeeded()) {
-                    String reason = "rollback failed: nixos-rebuild switch --rollback " + result.describeFailure()
-                            + lastLine(result);
+                    String reason = "rollback failed: " + command + " " + result.describeFailure() + lastLine(result);
                     status.failed(reason);
                     return new Result("rollback", false, reason);
                 }
                 int now = system.currentGeneration().map(SystemProfile.Generation::number).orElse(0);
+                if (now == before) {
+                    String reason = "rollback changed nothing: " + command + " succeeded, but the system profile is still at generation "
+                            + now + "; deployments were not suspended";
+                    LOG.warn(reason);
+                    status.failed(reason);
+                    return new Result("rollback", false, reason);
+                }
                 String head = status.remoteHead().orElse(null);
                 String reason = "rolled back by operator from generation " + before + " to " + now;
                 store.update(s -> {

@@ -81,6 +81,11 @@ public final class LiveStatus {
         lastError = new Problem(reason, ongoing ? previous.since() : now, now);
     }
 
+    /** The last problem is over (a later deployment or poll succeeded): status shows no error any more. */
+    public synchronized void resolved() {
+        lastError = null;
+    }
+
     public Optional<Problem> lastError() {
         return Optional.ofNullable(lastError);
     }

@@ -1,51 +1,75 @@
 package dev.gitopsagent.trigger;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import dev.gitopsagent.config.InvalidConfigException;
+import dev.gitopsagent.config.StartupChecks;
+import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.quarkus.scheduler.Scheduler;
+import io.quarkus.vertx.http.HttpServerStart;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.ObservesAsync;
 import jakarta.enterprise.inject.Instance;
 
 /**
  * Drives {@link ReconcileLoop} from the scheduler. The tick is short and cheap; the loop itself
  * decides when a poll is due, which is how interval, jitter and back-off stay in one place. The
- * scheduler starts halted and is resumed only once the pipeline is built, so a broken configuration
- * is reported once, plainly, and not as a failed tick.
+ * scheduler starts halted and is resumed only once the pipeline is built and the HTTP port is bound,
+ * so a broken configuration is reported once, plainly, and not as a failed tick, and nothing is
+ * deployed by an agent that cannot serve its API.
  */
 @ApplicationScoped
 public class PollSchedule {
 
     private static final Logger LOG = Logger.getLogger(PollSchedule.class);
 
+    private final Instance<StartupChecks.Passed> checks;
     private final Instance<ReconcileLoop> loop;
     private final Scheduler scheduler;
+    private final String httpHost;
+    private final int httpPort;
+    private volatile ReconcileLoop built;
 
-    PollSchedule(Instance<ReconcileLoop> loop, Scheduler scheduler) {
+    PollSchedule(Instance<StartupChecks.Passed> checks, Instance<ReconcileLoop> loop, Scheduler scheduler,
+            @ConfigProperty(name = "quarkus.http.host") String httpHost, @ConfigProperty(name = "quarkus.http.port") int httpPort) {
+        this.checks = checks;
         this.loop = loop;
         this.scheduler = scheduler;
+        this.httpHost = httpHost;
+        this.httpPort = httpPort;
     }
 
-    /** Builds the whole pipeline at startup, so a bad configuration stops the agent right away. */
+    /** Checks the configuration and builds the whole pipeline at startup, so a bad configuration stops the agent right away. */
     void start(@Observes StartupEvent event) {
-        ReconcileLoop reconcileLoop;
         try {
-            reconcileLoop = loop.get();
+            checks.get();
+            if (LaunchMode.current() == LaunchMode.NORMAL) {
+                StartupChecks.httpPortFree(httpHost, httpPort);
+            }
+            built = loop.get();
         } catch (RuntimeException e) {
             InvalidConfigException invalid = configProblem(e);
             if (invalid == null) {
                 throw e;
             }
+            built = null;
             LOG.errorf("invalid configuration: %s", invalid.getMessage());
             Quarkus.asyncExit(1);
-            return;
         }
-        reconcileLoop.wake("startup");
-        scheduler.resume();
+    }
+
+    /** The first reconcile waits for the HTTP server, which Quarkus starts after the startup event and announces asynchronously. */
+    void httpStarted(@ObservesAsync HttpServerStart event) {
+        ReconcileLoop ready = built;
+        if (ready != null) {
+            ready.wake("startup");
+            scheduler.resume();
+        }
     }
 
     @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)

@@ -16,6 +16,7 @@ import org.jboss.logging.Logger;
 
 import dev.gitopsagent.pipeline.ReconcileOutcome;
 import dev.gitopsagent.pipeline.Reconciler;
+import dev.gitopsagent.state.Evaluation;
 import dev.gitopsagent.status.LiveStatus;
 
 /**
@@ -36,11 +37,24 @@ public final class ReconcileLoop implements AutoCloseable {
         void reconciled(ReconcileOutcome outcome);
     }
 
+    /**
+     * Ends the process with this status after an {@link Error} (OutOfMemoryError, StackOverflowError)
+     * escaped a reconcile: the JVM may be in no state to go on, and without a reconcile thread nothing
+     * would ever poll again. systemd restarts the agent.
+     */
+    public interface Exit {
+        void exit(int status);
+    }
+
+    /** EX_SOFTWARE: what the process exits with after an {@link Error} in a reconcile. */
+    public static final int FATAL_ERROR_EXIT_CODE = 70;
+
     private final Reconciler reconciler;
     private final LiveStatus status;
     private final Cadence cadence;
     private final Clock clock;
     private final List<OutcomeListener> listeners;
+    private final Exit exit;
     private final ExecutorService lane;
     private final AtomicBoolean queued = new AtomicBoolean();
     private volatile Instant nextPoll;
@@ -48,8 +62,10 @@ public final class ReconcileLoop implements AutoCloseable {
     private volatile ReconcileOutcome lastOutcome;
     private int consecutiveErrors;
 
-    public ReconcileLoop(Reconciler reconciler, LiveStatus status, Cadence cadence, Clock clock, List<OutcomeListener> listeners) {
+    public ReconcileLoop(Reconciler reconciler, LiveStatus status, Cadence cadence, Clock clock, List<OutcomeListener> listeners,
+            Exit exit) {
         this.reconciler = reconciler;
+        this.exit = exit;
         this.status = status;
         this.cadence = cadence;
         this.clock = clock;
@@ -84,11 +100,25 @@ public final class ReconcileLoop implements AutoCloseable {
         queued.set(false);
         runningSince = clock.instant();
         LOG.debugf("reconcile (%s)", why);
-        ReconcileOutcome outcome = reconciler.reconcile();
-        runningSince = null;
-        lastOutcome = outcome;
-        for (OutcomeListener listener : listeners) {
-            listener.reconciled(outcome);
+        ReconcileOutcome outcome;
+        try {
+            outcome = reconciler.reconcile();
+            lastOutcome = outcome;
+            if (resolvesTheLastProblem(outcome)) {
+                status.resolved();
+            }
+            for (OutcomeListener listener : listeners) {
+                listener.reconciled(outcome);
+            }
+        } catch (Error e) {
+            stop(e);
+            return;
+        } catch (RuntimeException e) {
+            // A listener (metrics, forge report) failed: the reconcile itself is done, and polling goes on.
+            LOG.errorf(e, "after the reconcile: %s", e);
+            outcome = new ReconcileOutcome.Errored(e.toString());
+        } finally {
+            runningSince = null;
         }
         consecutiveErrors = outcome instanceof ReconcileOutcome.Errored ? consecutiveErrors + 1 : 0;
         Instant next = clock.instant().plus(delayAfter(consecutiveErrors));
@@ -100,6 +130,25 @@ public final class ReconcileLoop implements AutoCloseable {
             nextPoll = next;
         }
         status.nextPoll(next);
+    }
+
+    /** A deployment, or a poll that finds the decided head deployed: whatever went wrong before is over. */
+    private boolean resolvesTheLastProblem(ReconcileOutcome outcome) {
+        return outcome instanceof ReconcileOutcome.Deployed || outcome instanceof ReconcileOutcome.Unchanged
+                && reconciler.state().evaluation().map(evaluation -> evaluation.outcome() == Evaluation.Outcome.DEPLOYED).orElse(false);
+    }
+
+    /** Says so wherever an operator looks, then ends the process so that systemd starts a healthy one. */
+    private void stop(Error error) {
+        String reason = "the reconcile loop stopped on " + error + "; the agent exits with " + FATAL_ERROR_EXIT_CODE
+                + " to be restarted";
+        try {
+            status.failed(reason);
+            status.nextPoll(null);
+            LOG.fatal(reason, error);
+        } finally {
+            exit.exit(FATAL_ERROR_EXIT_CODE);
+        }
     }
 
     private Duration delayAfter(int errors) {

@@ -94,7 +94,7 @@ class StatusFormatterTest {
     }
 
     @Test
-    void aRemoteHeadThatIsNotDeployedAndTheLastErrorWithItsAgeStandOut() throws Exception {
+    void aRefusalIsPrintedOnceWithTheLastErrorGivingOnlyItsAge() throws Exception {
         String text = formatter.format(json("""
                 {"remoteHead":"%s","deployedCommit":"%s","runningCommit":"%2$s","suspended":false,
                  "lastDecision":{"commit":"%1$s","outcome":"REFUSED","reason":"not signed by a trusted key","at":"2025-03-01T11:00:00Z"},
@@ -104,7 +104,18 @@ class StatusFormatterTest {
         assertThat(text)
                 .contains("remote head:   9f8e7d6 (not deployed)")
                 .contains("last decision: refused 9f8e7d6, 1h ago: not signed by a trusted key")
-                .contains("last error:    not signed by a trusted key (first 1h ago, last 30s ago)");
+                .contains("last error:    the last decision's reason (first 1h ago, last 30s ago)");
+        assertThat(text.split("not signed by a trusted key", -1)).as("the refusal text appears once").hasSize(2);
+    }
+
+    @Test
+    void anErrorOtherThanTheLastDecisionIsPrintedInFull() throws Exception {
+        String text = formatter.format(json("""
+                {"lastDecision":{"commit":"%s","outcome":"DEPLOYED","at":"2025-03-01T11:00:00Z"},
+                 "lastError":{"reason":"cannot read branch main from any remote","since":"2025-03-01T11:59:30Z","lastSeen":"2025-03-01T11:59:30Z"}}
+                """.formatted(HEAD)));
+
+        assertThat(text).contains("last error:    cannot read branch main from any remote (30s ago)");
     }
 
     @Test

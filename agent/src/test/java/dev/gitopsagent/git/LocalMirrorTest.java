@@ -17,7 +17,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.gitopsagent.TestAgent;
+import dev.gitopsagent.config.InvalidConfigException;
 import dev.gitopsagent.testing.Fleet;
+import dev.gitopsagent.testing.GitHttpServer;
+import dev.gitopsagent.testing.TlsCertificate;
 
 /** The remote-head probe: one protocol v2 ls-refs POST for all branches, with JGit's probe behind it for anything else. */
 class LocalMirrorTest {
@@ -27,6 +30,7 @@ class LocalMirrorTest {
     private Fleet fleet;
     private RemoteAccess access;
     private LocalMirror mirror;
+    private TlsCertificate certificate;
 
     @BeforeEach
     void setUp() {
@@ -64,24 +68,70 @@ class LocalMirrorTest {
     }
 
     @Test
-    void sendsTheConfiguredToken() throws Exception {
+    void sendsTheConfiguredTokenToItsHttpsRemote() throws Exception {
         String head = fleet.pushUnsigned("first");
-        fleet.server().requireBasicAuth("git", "s3cret");
-        open(Map.of("gitops.repository.token-file", secret("s3cret").toString()));
-        fleet.server().resetCounters();
+        try (GitHttpServer https = httpsServer()) {
+            https.requireBasicAuth("git", "s3cret");
+            open(Map.of("gitops.repository.url", https.url(Fleet.REPO).toString(),
+                    "gitops.repository.token-file", secret("token", "s3cret").toString()));
 
-        assertThat(mirror.remoteHeads(origin(), List.of("main"))).containsEntry("main", ObjectId.fromString(head));
-        assertThat(fleet.server().requestCount()).isEqualTo(1);
+            assertThat(mirror.remoteHeads(remote("origin", https), List.of("main"))).containsEntry("main", ObjectId.fromString(head));
+            assertThat(https.requestCount()).isEqualTo(1);
+            assertThat(https.authorizations()).containsExactly(GitHttpServer.basic("git", "s3cret"));
+        }
     }
 
     @Test
     void aRefusedTokenFailsAsBefore() throws Exception {
         fleet.pushUnsigned("first");
-        fleet.server().requireBasicAuth("git", "s3cret");
-        open(Map.of("gitops.repository.token-file", secret("wrong").toString()));
+        try (GitHttpServer https = httpsServer()) {
+            https.requireBasicAuth("git", "s3cret");
+            open(Map.of("gitops.repository.url", https.url(Fleet.REPO).toString(),
+                    "gitops.repository.token-file", secret("token", "wrong").toString()));
 
-        assertThatThrownBy(() -> mirror.remoteHeads(origin(), List.of("main"))).isInstanceOf(IOException.class)
-                .hasMessageContaining("not authorized");
+            assertThatThrownBy(() -> mirror.remoteHeads(remote("origin", https), List.of("main"))).isInstanceOf(IOException.class)
+                    .hasMessageContaining("not authorized");
+        }
+    }
+
+    @Test
+    void eachRemoteIsSentOnlyItsOwnCredentials() throws Exception {
+        fleet.pushUnsigned("first");
+        try (GitHttpServer origin = httpsServer(); GitHttpServer plainMirror = httpsServer(); GitHttpServer guardedMirror = httpsServer()) {
+            origin.requireBasicAuth("git", "origin-token");
+            guardedMirror.requireBasicAuth("reader", "mirror-token");
+            open(Map.of("gitops.repository.url", origin.url(Fleet.REPO).toString(),
+                    "gitops.repository.token-file", secret("origin-token", "origin-token").toString(),
+                    "gitops.repository.mirrors", plainMirror.url(Fleet.REPO) + "," + guardedMirror.url(Fleet.REPO),
+                    "gitops.repository.mirror.2.username", "reader",
+                    "gitops.repository.mirror.2.token-file", secret("mirror-token", "mirror-token").toString()));
+
+            for (Remote remote : List.of(remote("origin", origin), remote("mirror1", plainMirror), remote("mirror2", guardedMirror))) {
+                mirror.remoteHeads(remote, List.of("main"));
+                mirror.fetch(remote, List.of("main"));
+            }
+
+            assertThat(origin.authorizations()).isNotEmpty().containsOnly(GitHttpServer.basic("git", "origin-token"));
+            assertThat(plainMirror.requestCount()).isPositive();
+            assertThat(plainMirror.authorizations()).as("a mirror without credentials is sent none").isEmpty();
+            assertThat(guardedMirror.authorizations()).isNotEmpty().containsOnly(GitHttpServer.basic("reader", "mirror-token"));
+        }
+    }
+
+    @Test
+    void aTokenForAPlainHttpRemoteIsRefusedNamingTheKey() {
+        var origin = TestAgent.configFrom(with(Map.of("gitops.repository.token-file", secret("token", "s3cret").toString())));
+        var mirrorOverHttp = TestAgent.configFrom(with(Map.of("gitops.repository.mirrors", fleet.server().url(Fleet.REPO).toString(),
+                "gitops.repository.mirror.1.token-file", secret("token", "s3cret").toString())));
+        var credentialsForNoMirror = TestAgent.configFrom(with(Map.of("gitops.repository.mirror.1.token-file",
+                secret("token", "s3cret").toString())));
+
+        assertThatThrownBy(() -> RemoteAccess.from(origin.repository(), root)).isInstanceOf(InvalidConfigException.class)
+                .hasMessageStartingWith("gitops.repository.token-file is set, but http://").hasMessageContaining("in the clear");
+        assertThatThrownBy(() -> RemoteAccess.from(mirrorOverHttp.repository(), root)).isInstanceOf(InvalidConfigException.class)
+                .hasMessageStartingWith("gitops.repository.mirror.1.token-file is set, but http://");
+        assertThatThrownBy(() -> RemoteAccess.from(credentialsForNoMirror.repository(), root)).isInstanceOf(InvalidConfigException.class)
+                .hasMessageStartingWith("gitops.repository.mirror.1 names no mirror");
     }
 
     @Test
@@ -123,9 +173,7 @@ class LocalMirrorTest {
     }
 
     private void open(Map<String, String> extra) throws IOException {
-        Map<String, String> properties = new HashMap<>(fleet.agentProperties());
-        properties.putAll(extra);
-        var config = TestAgent.configFrom(properties);
+        var config = TestAgent.configFrom(with(extra));
         Path state = Files.createDirectories(root.resolve("state"));
         access = RemoteAccess.from(config.repository(), state);
         mirror = LocalMirror.open(state.resolve("repo.git"), "main", access);
@@ -142,7 +190,25 @@ class LocalMirrorTest {
         return Remote.parse("origin", fleet.server().url(Fleet.REPO).toString(), "gitops.repository.url");
     }
 
-    private Path secret(String token) {
-        return fleet.writeSecret("token", token);
+    private Map<String, String> with(Map<String, String> extra) {
+        Map<String, String> properties = new HashMap<>(fleet.agentProperties());
+        properties.putAll(extra);
+        return properties;
+    }
+
+    private GitHttpServer httpsServer() {
+        if (certificate == null) {
+            certificate = TlsCertificate.generate(root.resolve("tls"));
+            certificate.trustInThisJvm();
+        }
+        return GitHttpServer.startHttps(fleet.remote().getParent(), certificate);
+    }
+
+    private static Remote remote(String name, GitHttpServer server) {
+        return Remote.parse(name, server.url(Fleet.REPO).toString(), "test");
+    }
+
+    private Path secret(String name, String token) {
+        return fleet.writeSecret(name, token);
     }
 }

@@ -85,6 +85,40 @@ class OperatorControlTest extends DeployedFleetTest {
     }
 
     @Test
+    void rollbackInDryRunRunsNothingAndSaysWhatItWouldHaveRun() throws Exception {
+        fleet.pushChange("second");
+        agent.reconcile();
+        Map<String, String> properties = fleet.agentProperties();
+        properties.put("gitops.deploy.action", "dry-run");
+        restartAgent(properties);
+        int invocations = fleet.host().invocations().size();
+
+        OperatorActions.Result result = agent.actions().rollback(AfterRollback.STAY_SUSPENDED);
+
+        assertThat(result.done()).isFalse();
+        assertThat(result.message()).startsWith("dry-run: would run " + fleet.host().executable() + " switch --rollback; nothing was run");
+        assertThat(fleet.host().invocations()).hasSize(invocations);
+        assertThat(fleet.host().currentGeneration()).isEqualTo(2);
+        assertThat(agent.state().isSuspended()).isFalse();
+    }
+
+    @Test
+    void aRollbackThatChangesNoGenerationIsNotReportedAsDone() throws Exception {
+        Map<String, String> properties = fleet.agentProperties();
+        // A rebuild command that succeeds without doing anything, as one pointed at the wrong profile would.
+        properties.put("gitops.deploy.command", "/bin/true");
+        restartAgent(properties);
+
+        OperatorActions.Result result = agent.actions().rollback(AfterRollback.STAY_SUSPENDED);
+
+        assertThat(result.done()).isFalse();
+        assertThat(result.message()).contains("rollback changed nothing").contains("still at generation 1")
+                .doesNotContain("rolled back by operator");
+        assertThat(agent.state().isSuspended()).isFalse();
+        assertThat(agent.status().lastError()).hasValueSatisfying(error -> assertThat(error.reason()).contains("rollback changed nothing"));
+    }
+
+    @Test
     void rollbackCanResumeByItselfWhenANewerCommitArrives() throws Exception {
         String bad = fleet.pushChange("bad");
         agent.reconcile();

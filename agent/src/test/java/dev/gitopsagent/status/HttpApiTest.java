@@ -4,10 +4,14 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 import javax.crypto.Mac;
@@ -17,6 +21,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import dev.gitopsagent.testing.Fleet;
 import dev.gitopsagent.testing.FleetResource;
 import dev.gitopsagent.testing.TestKeys;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -31,10 +36,24 @@ class HttpApiTest {
 
     private static final String BEARER = "Bearer " + FleetResource.CONTROL_TOKEN;
 
+    /**
+     * Every test starts from the same place, whatever the one before did: deployments active, and the
+     * branch head deployed and decided (a head an earlier test left refused is reset away).
+     */
     @BeforeEach
-    void firstCommitDeployed() {
+    void startFromTheDeployedHead() {
         await(() -> deployedCommitOrNull() != null);
         given().header("Authorization", BEARER).post("/control/resume").then().statusCode(200);
+        String deployed = deployedCommitOrNull();
+        Fleet fleet = FleetResource.fleet();
+        if (!fleet.work().head().equals(deployed)) {
+            fleet.work().resetHard(deployed);
+            fleet.work().forcePush(fleet.remote());
+        }
+        given().header("Authorization", BEARER).post("/control/trigger").then().statusCode(200);
+        await(() -> deployed.equals(given().get("/status").path("lastDecision.commit"))
+                && "DEPLOYED".equals(given().get("/status").path("lastDecision.outcome"))
+                && "idle".equals(given().get("/status").path("phase")));
     }
 
     @Test
@@ -106,42 +125,67 @@ class HttpApiTest {
     }
 
     @Test
-    void giteaForgejoAndGenericSignaturesAndGitlabTokenAreAccepted() {
+    void giteaForgejoAndGenericSignaturesAndGitlabTokenEachWakeThePoller() {
         String body = "{\"ref\":\"refs/heads/main\"}";
-        given().header("X-Gitea-Signature", hmac(body)).body(body).post("/webhook").then().statusCode(202);
-        given().header("X-Forgejo-Signature", hmac(body)).body(body).post("/webhook").then().statusCode(202);
-        given().header("X-Signature-256", "sha256=" + hmac(body)).body(body).post("/webhook").then().statusCode(202);
-        given().header("X-Gitlab-Token", FleetResource.WEBHOOK_SECRET).body(body).post("/webhook").then().statusCode(202);
+        List<Map<String, String>> senders = List.of(Map.of("X-Gitea-Signature", hmac(body)), Map.of("X-Forgejo-Signature", hmac(body)),
+                Map.of("X-Signature-256", "sha256=" + hmac(body)), Map.of("X-Gitlab-Token", FleetResource.WEBHOOK_SECRET));
+        for (Map<String, String> headers : senders) {
+            String before = lastPollAt();
+
+            given().headers(headers).body(body).post("/webhook").then().statusCode(202);
+
+            await(() -> !before.equals(lastPollAt()));
+        }
     }
 
     @Test
-    void webhookWithBadOrMissingSignatureIsRefused() {
+    void webhookWithBadOrMissingSignatureIsRefusedAndPollsNothing() {
+        String before = lastPollAt();
         String body = "{\"ref\":\"refs/heads/main\"}";
         given().header("X-Hub-Signature-256", "sha256=" + hmac(body + " ")).body(body).post("/webhook").then().statusCode(401)
                 .body("message", containsString("does not match"));
         given().header("X-Hub-Signature-256", hmac(body)).body(body).post("/webhook").then().statusCode(401);
         given().header("X-Gitlab-Token", "guess").body(body).post("/webhook").then().statusCode(401);
         given().body(body).post("/webhook").then().statusCode(401).body("message", containsString("no signature header"));
+
+        assertNoPollSince(before);
     }
 
     @Test
     void webhookForAnotherBranchDoesNotWakeThePoller() {
+        String before = lastPollAt();
         String body = "{\"ref\":\"refs/heads/feature\"}";
         given().header("X-Hub-Signature-256", "sha256=" + hmac(body)).body(body).post("/webhook").then().statusCode(202)
                 .body("message", containsString("ignored"));
+
+        assertNoPollSince(before);
     }
 
     @Test
     void webhookForTheTestingBranchWakesThePoller() {
+        String before = lastPollAt();
         String body = "{\"ref\":\"refs/heads/testing-web1\"}";
         given().header("X-Hub-Signature-256", "sha256=" + hmac(body)).body(body).post("/webhook").then().statusCode(202)
                 .body("message", org.hamcrest.Matchers.not(containsString("ignored")));
+
+        await(() -> !before.equals(lastPollAt()));
     }
 
     @Test
-    void oversizedWebhookBodyIsRefused() {
+    void oversizedWebhookBodyIsRefusedAndPollsNothing() {
+        String before = lastPollAt();
         String body = "x".repeat(70_000);
-        given().header("X-Hub-Signature-256", "sha256=" + hmac(body)).body(body).post("/webhook").then().statusCode(413);
+        given().header("X-Hub-Signature-256", "sha256=" + hmac(body)).body(body).post("/webhook").then().statusCode(413)
+                .body("message", containsString("max-body-bytes"));
+
+        assertNoPollSince(before);
+    }
+
+    @Test
+    void anUnknownPathAnswersJsonNotABarePage() {
+        given().get("/no-such-endpoint").then().statusCode(404).contentType(ContentType.JSON).body("message", notNullValue());
+        given().header("Authorization", BEARER).get("/control/trigger").then().statusCode(405).contentType(ContentType.JSON)
+                .body("message", notNullValue());
     }
 
     @Test
@@ -159,14 +203,25 @@ class HttpApiTest {
                 .body("lastDecision.reason", containsString("not signed"))
                 .body("lastError.reason", containsString(unsigned))
                 .body("deployedCommit", equalTo(deployed));
-        // Leave the branch deployed for the other tests.
+    }
+
+    @Test
+    void aSignedFixAfterARefusalClearsTheError() {
         var fleet = FleetResource.fleet();
+        String deployed = deployedCommitOrNull();
+        dev.gitopsagent.testing.SampleFlake.changeMotd(fleet.work(), "web1", "unsigned again");
+        String unsigned = fleet.pushUnsigned("unsigned change");
+        given().header("Authorization", BEARER).post("/control/trigger").then().statusCode(200);
+        await(() -> unsigned.equals(given().get("/status").path("lastDecision.commit")));
         fleet.work().resetHard(deployed);
         fleet.work().commitSigned(TestKeys.trustedSsh(), "the change again, signed");
         fleet.work().forcePush(fleet.remote());
         String fixed = fleet.work().head();
-        given().header("X-Hub-Signature-256", "sha256=" + hmac(body)).body(body).post("/webhook").then().statusCode(202);
+
+        given().header("Authorization", BEARER).post("/control/trigger").then().statusCode(200);
+
         await(() -> fixed.equals(deployedCommitOrNull()));
+        given().get("/status").then().body("lastError", nullValue());
     }
 
     @Test
@@ -191,6 +246,23 @@ class HttpApiTest {
                 .body(containsString("<h1>web1</h1>"))
                 .body(containsString(deployed.substring(0, 7)))
                 .body(containsString("<meta http-equiv=\"refresh\" content=\"10\">"));
+    }
+
+    /** When the last poll ran ("" before the first): changes with every reconcile. */
+    private static String lastPollAt() {
+        String at = given().get("/status").path("lastPoll.at");
+        return at == null ? "" : at;
+    }
+
+    /** Long enough for a woken poll (throttle 0.2 s, reconcile well under a second on loopback) to have shown. */
+    private static void assertNoPollSince(String before) {
+        try {
+            Thread.sleep(1500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        assertThat(lastPollAt()).as("no poll after a refused or ignored webhook").isEqualTo(before);
     }
 
     private static String deployedCommitOrNull() {

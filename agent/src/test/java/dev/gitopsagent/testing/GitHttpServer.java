@@ -16,14 +16,16 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.net.ssl.SSLContext;
 
 /**
  * A real Git smart-HTTP server on loopback: every request runs the real {@code git http-backend} as a CGI
@@ -40,7 +42,8 @@ public final class GitHttpServer implements AutoCloseable {
 
     private final Path reposRoot;
     private final Path cgiHome;
-    private final SSLContext tls;
+    private final Optional<TlsCertificate> tls;
+    private final List<String> authorizations = java.util.Collections.synchronizedList(new ArrayList<>());
     private final ExecutorService handlers = Executors.newFixedThreadPool(HANDLER_THREADS, new DaemonThreads("git-http"));
     private final ExecutorService pumps = Executors.newCachedThreadPool(new DaemonThreads("git-http-pump"));
     private final AtomicLong bytesSent = new AtomicLong();
@@ -52,7 +55,7 @@ public final class GitHttpServer implements AutoCloseable {
     private HttpServer server;
     private int port;
 
-    private GitHttpServer(Path reposRoot, Path cgiHome, SSLContext tls) {
+    private GitHttpServer(Path reposRoot, Path cgiHome, Optional<TlsCertificate> tls) {
         this.reposRoot = reposRoot;
         this.cgiHome = cgiHome;
         this.tls = tls;
@@ -60,15 +63,15 @@ public final class GitHttpServer implements AutoCloseable {
 
     /** Serves every repository under {@code reposRoot} on {@code http://127.0.0.1:<ephemeral port>/<name>}. */
     public static GitHttpServer start(Path reposRoot) {
-        return start(reposRoot, null);
+        return start(reposRoot, Optional.empty());
     }
 
-    /** The same over HTTPS ({@code https://127.0.0.1:<port>/<name>}) with the certificate of {@code tls}. */
-    public static GitHttpServer startHttps(Path reposRoot, TlsCertificate tls) {
-        return start(reposRoot, tls.serverContext());
+    /** The same over HTTPS, on {@code https://127.0.0.1:<ephemeral port>/<name>}, with {@code certificate}. */
+    public static GitHttpServer startHttps(Path reposRoot, TlsCertificate certificate) {
+        return start(reposRoot, Optional.of(certificate));
     }
 
-    private static GitHttpServer start(Path reposRoot, SSLContext tls) {
+    private static GitHttpServer start(Path reposRoot, Optional<TlsCertificate> tls) {
         try {
             GitHttpServer server = new GitHttpServer(reposRoot.toAbsolutePath(), Files.createTempDirectory("git-http-home-"), tls);
             server.listen(0);
@@ -79,7 +82,19 @@ public final class GitHttpServer implements AutoCloseable {
     }
 
     public URI url(String repoName) {
-        return URI.create((tls == null ? "http" : "https") + "://127.0.0.1:" + port + "/" + repoName);
+        return URI.create((tls.isPresent() ? "https" : "http") + "://127.0.0.1:" + port + "/" + repoName);
+    }
+
+    /** Every Authorization header received, in order; requests without one add nothing. */
+    public List<String> authorizations() {
+        synchronized (authorizations) {
+            return List.copyOf(authorizations);
+        }
+    }
+
+    /** The Authorization header value of HTTP Basic credentials. */
+    public static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
     public int port() {
@@ -129,9 +144,8 @@ public final class GitHttpServer implements AutoCloseable {
 
     /** From now on, requests without these Basic credentials get 401 with {@code WWW-Authenticate: Basic realm="git"}. */
     public void requireBasicAuth(String user, String password) {
-        String token = Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
         this.requiredUser = user;
-        this.requiredAuthorization = "Basic " + token;
+        this.requiredAuthorization = basic(user, password);
     }
 
     @Override
@@ -146,12 +160,12 @@ public final class GitHttpServer implements AutoCloseable {
         try {
             InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), requestedPort);
             HttpServer http;
-            if (tls == null) {
-                http = HttpServer.create(address, 50);
-            } else {
+            if (tls.isPresent()) {
                 HttpsServer https = HttpsServer.create(address, 50);
-                https.setHttpsConfigurator(new HttpsConfigurator(tls));
+                https.setHttpsConfigurator(new HttpsConfigurator(tls.get().serverContext()));
                 http = https;
+            } else {
+                http = HttpServer.create(address, 50);
             }
             http.createContext("/", this::handle);
             http.setExecutor(handlers);
@@ -171,8 +185,12 @@ public final class GitHttpServer implements AutoCloseable {
                 protocolV2RequestCount.incrementAndGet();
             }
             InputStream requestBody = CountingStreams.counting(exchange.getRequestBody(), bytesReceived);
+            String received = exchange.getRequestHeaders().getFirst("Authorization");
+            if (received != null) {
+                authorizations.add(received);
+            }
             String authorization = requiredAuthorization;
-            if (authorization != null && !authorization.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+            if (authorization != null && !authorization.equals(received)) {
                 requestBody.transferTo(OutputStream.nullOutputStream());
                 exchange.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"git\"");
                 exchange.sendResponseHeaders(401, -1);

@@ -9,8 +9,10 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.util.Map;
 
+import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A self-signed TLS certificate for {@code 127.0.0.1}, made by the real {@code keytool}: a PKCS#12 key store
@@ -60,6 +62,23 @@ public record TlsCertificate(Path keyStore, Path trustStore) {
             throw new UncheckedIOException(e);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("unusable key store " + keyStore, e);
+        }
+    }
+
+    /** Makes HTTPS connections of this JVM (JGit's among them) trust this certificate only. */
+    public void trustInThisJvm() {
+        try (InputStream in = Files.newInputStream(trustStore)) {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(in, PASSWORD.toCharArray());
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(store);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, trust.getTrustManagers(), null);
+            HttpsURLConnection.setDefaultSSLSocketFactory(context.getSocketFactory());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("unusable trust store " + trustStore, e);
         }
     }
 }
