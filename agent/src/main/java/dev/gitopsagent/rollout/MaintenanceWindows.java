@@ -29,7 +29,7 @@ public record MaintenanceWindows(List<MaintenanceWindow> windows) {
                 continue;
             }
             try {
-                parsed.add(MaintenanceWindow.parse(text));
+                parsed.add(MaintenanceWindow.parse(text.trim()));
             } catch (IllegalArgumentException e) {
                 throw new InvalidConfigException(KEY, e.getMessage());
             }
