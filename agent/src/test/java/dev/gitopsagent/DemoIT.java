@@ -15,7 +15,7 @@ import dev.gitopsagent.testing.AgentProcess;
 import dev.gitopsagent.testing.CommandLine;
 
 /**
- * The README's first command, as a new user runs it: {@code gitops-agent demo} deploys the signed
+ * The README's first command, as a new user runs it: {@code java -jar …/quarkus-run.jar demo} deploys the signed
  * sample commit, a pushed signed commit is deployed, an unsigned one is refused, and a restart keeps
  * what was deployed.
  */
