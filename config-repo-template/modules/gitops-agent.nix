@@ -136,6 +136,11 @@ let
     "gitops.deploy.output-tail-lines" = cfg.deploy.outputTailLines;
     # Windows are separated by ";": a window's own weekday list uses commas.
     "gitops.deploy.windows" = if cfg.deploy.windows == [ ] then null else lib.concatStringsSep "; " cfg.deploy.windows;
+    "gitops.deploy.cache.substituters" = renderList cfg.deploy.cache.substituters;
+    "gitops.deploy.cache.trusted-public-keys" = renderList cfg.deploy.cache.trustedPublicKeys;
+    "gitops.deploy.cache.max-wait" = cfg.deploy.cache.maxWait;
+    "gitops.deploy.cache.check-interval" = cfg.deploy.cache.checkInterval;
+    "gitops.deploy.cache.on-missing" = cfg.deploy.cache.onMissing;
     "gitops.rollout.wave" = cfg.rollout.wave;
     "gitops.rollout.waves" = cfg.rollout.waves;
     "gitops.rollout.soak" = cfg.rollout.soak;
@@ -434,6 +439,39 @@ in
           calendar syntax (see the README); without a zone, the host's time zone.
           Empty: activate at any time.
         '';
+      };
+      cache = {
+        substituters = mkOption {
+          type = types.listOf (types.strMatching "(https?|file|s3|ssh|ssh-ng)://[^ ,]+");
+          default = [ ];
+          example = [ "https://cache.example.org" ];
+          description = ''
+            Cache mode: the agent evaluates the verified commit's toplevel and
+            fetches exactly that store path from these binary caches (and no
+            other) instead of building it, then activates it by path. Empty:
+            off, the host builds with nixos-rebuild.
+          '';
+        };
+        trustedPublicKeys = mkOption {
+          type = types.listOf (types.strMatching "[A-Za-z0-9._+-]+:[A-Za-z0-9+/]+={0,2}");
+          default = [ ];
+          example = [ "ci.example.org-1:AbCdEf...=" ];
+          description = ''
+            Keys a closure must be signed by (`nix key convert-secret-to-public`).
+            Required with `substituters`; a path signed by any other key is never used.
+          '';
+        };
+        maxWait = durationOption "30m" "How long a host waits for CI to push a closure it does not find in the caches.";
+        checkInterval = durationOption "1m" "How often a missing closure is looked for again while waiting.";
+        onMissing = mkOption {
+          type = types.enum [ "build" "refuse" ];
+          default = "build";
+          description = ''
+            What happens to a commit whose closure is still missing after
+            `maxWait`: `build` it on the host, or `refuse` it (a failed
+            deployment, tried again when the branch moves or on retry).
+          '';
+        };
       };
     };
 

@@ -20,10 +20,12 @@ import dev.gitopsagent.config.HostName;
 import dev.gitopsagent.config.StateDirectory;
 import dev.gitopsagent.control.ControlToken;
 import dev.gitopsagent.config.StartupChecks;
+import dev.gitopsagent.deploy.BinaryCache;
 import dev.gitopsagent.deploy.HealthGate;
 import dev.gitopsagent.deploy.NixosRebuild;
 import dev.gitopsagent.deploy.ProcessRunner;
 import dev.gitopsagent.deploy.SystemProfile;
+import dev.gitopsagent.deploy.ToplevelActivation;
 import dev.gitopsagent.git.LocalMirror;
 import dev.gitopsagent.git.Remote;
 import dev.gitopsagent.git.RemoteAccess;
@@ -147,6 +149,7 @@ public class AgentWiring {
     StartupChecks.Passed startupChecks(AgentConfig config) {
         StartupChecks.durations(config);
         StartupChecks.highWaterMark(config);
+        StartupChecks.cacheMode(config);
         HostName.resolve(config);
         TrustAnchors.load(config.trust());
         RemoteAccess.from(config.repository(), config.stateDir()).close();
@@ -220,7 +223,11 @@ public class AgentWiring {
                 new ProcessRunner(config.deploy().outputTailLines()), stateDir.path(), clock);
         HighWaterMark mark = new HighWaterMark(config.trust().highWaterMark());
         Baseline baseline = new Baseline(target, system, store, mark);
-        Activate activate = new Activate(target, mirror, rebuild, health, system, store, status);
+        var deploy = config.deploy();
+        ProcessRunner runner = new ProcessRunner(deploy.outputTailLines());
+        ToplevelActivation byPath = new ToplevelActivation(deploy.cache().nixCommand(), deploy.systemProfile(), deploy.timeout(), stateDir.path(),
+                runner);
+        Activate activate = new Activate(target, mirror, rebuild, byPath, health, system, store, status);
         Reconciler.Stages stages = new Reconciler.Stages(
                 new Probe(target, remotes, mirror, store, status, clock),
                 new Gate(store, status, windows, clock),
@@ -228,10 +235,19 @@ public class AgentWiring {
                 new Select(target, mirror, plan, store, clock),
                 new Descend(target, mirror, baseline, store),
                 new Verify(mirror, verifier, status),
-                new Realise(target, mirror, rebuild, store, status, clock),
+                new Realise(target, mirror, rebuild, cacheMode(deploy, stateDir, runner), store, status, clock),
                 activate,
                 new Recorder(target, system, store, mark, status, clock));
         return new Reconciler(target, stages, new Recovery(target, activate, system, store, mark, status, clock), store, status);
+    }
+
+    /** Cache mode when caches are configured (StartupChecks.cacheMode made sure keys are too). */
+    private static Optional<Realise.CacheMode> cacheMode(AgentConfig.Deploy deploy, StateDirectory stateDir, ProcessRunner runner) {
+        AgentConfig.Cache cache = deploy.cache();
+        return cache.substituters().filter(list -> !list.isEmpty()).map(substituters -> new Realise.CacheMode(
+                new BinaryCache(cache.nixCommand(), substituters, cache.trustedPublicKeys().orElseThrow(), deploy.timeout(), stateDir.path(),
+                        runner),
+                cache.maxWait(), cache.checkInterval(), cache.onMissing()));
     }
 
     @Produces

@@ -222,6 +222,48 @@ public interface AgentConfig {
          * systemd's calendar syntax (the README lists it). Absent: activate at any time.
          */
         Optional<String> windows();
+
+        /** Cache mode: activate the closure CI pushed to a binary cache instead of building on the host. */
+        Cache cache();
+    }
+
+    /**
+     * Cache mode, on when {@code substituters} is set: the agent evaluates the verified commit's
+     * toplevel, realises it from these caches only, accepting only paths signed by one of
+     * {@code trusted-public-keys}, and activates that store path. While the closure is missing it
+     * waits up to {@code max-wait}, then follows {@code on-missing}.
+     */
+    interface Cache {
+        /** Binary cache URLs, e.g. {@code https://cache.example.org}; they replace the host's substituters for this realisation. */
+        Optional<List<@Pattern(regexp = "^(https?|file|s3|ssh|ssh-ng)://\\S+$",
+                message = "must be a binary cache URL (https://, http://, file://, s3://, ssh://, ssh-ng://)") String>> substituters();
+
+        /** The keys a closure must be signed by ({@code name:base64}, as {@code nix key convert-secret-to-public} prints). */
+        Optional<List<@Pattern(regexp = CACHE_KEY, message = "must be a Nix public key, name:base64 (e.g. ci.example.org-1:AbC...=)") String>> trustedPublicKeys();
+
+        /** How long the host waits for CI to push a closure it does not find. */
+        @WithDefault("30m")
+        Duration maxWait();
+
+        /** How often a missing closure is looked for again while waiting. */
+        @WithDefault("1m")
+        Duration checkInterval();
+
+        /** After the wait: {@code build} it on the host, or {@code refuse} the commit. */
+        @WithDefault("build")
+        CacheMiss onMissing();
+
+        /** The nix executable; a bare name is looked up on PATH. */
+        @WithDefault("nix")
+        @NotBlank
+        String nixCommand();
+    }
+
+    String CACHE_KEY = "^[A-Za-z0-9._+-]+:[A-Za-z0-9+/]+={0,2}$";
+
+    /** What cache mode does with a closure that did not reach the cache in time. */
+    enum CacheMiss {
+        BUILD, REFUSE
     }
 
     /**

@@ -56,15 +56,21 @@ public final class StartupChecks {
         }
     }
 
-    /** The rebuild command must exist unless nothing is ever run. */
+    /** The rebuild command (and in cache mode nix) must exist unless nothing is ever run. */
     public static void rebuildCommand(AgentConfig config) {
         if (config.deploy().action() == Action.DRY_RUN) {
             return;
         }
-        String command = config.deploy().command();
+        executable(config.deploy().command(), "gitops.deploy.command");
+        if (config.deploy().cache().substituters().isPresent()) {
+            executable(config.deploy().cache().nixCommand(), "gitops.deploy.cache.nix-command");
+        }
+    }
+
+    private static void executable(String command, String key) {
         if (command.contains("/")) {
             if (!Files.isExecutable(Path.of(command))) {
-                throw new InvalidConfigException("gitops.deploy.command", "names " + command + ", which is not an executable file");
+                throw new InvalidConfigException(key, "names " + command + ", which is not an executable file");
             }
             return;
         }
@@ -74,7 +80,27 @@ public final class StartupChecks {
                 return;
             }
         }
-        throw new InvalidConfigException("gitops.deploy.command", "names " + command + ", which is not on PATH (" + path + ")");
+        throw new InvalidConfigException(key, "names " + command + ", which is not on PATH (" + path + ")");
+    }
+
+    /**
+     * Cache mode is all or nothing: caches without keys would accept no closure (or, worse, the
+     * host's own keys), and keys without caches would be silently ignored.
+     */
+    public static void cacheMode(AgentConfig config) {
+        AgentConfig.Cache cache = config.deploy().cache();
+        boolean caches = cache.substituters().filter(list -> !list.isEmpty()).isPresent();
+        boolean keys = cache.trustedPublicKeys().filter(list -> !list.isEmpty()).isPresent();
+        if (caches && !keys) {
+            throw new InvalidConfigException("gitops.deploy.cache.trusted-public-keys",
+                    "is required with gitops.deploy.cache.substituters: a closure is only used when one of these keys signed it");
+        }
+        if (keys && !caches) {
+            throw new InvalidConfigException("gitops.deploy.cache.substituters",
+                    "is required with gitops.deploy.cache.trusted-public-keys: without it cache mode is off and the keys would be ignored");
+        }
+        positive(cache.maxWait(), "gitops.deploy.cache.max-wait");
+        positive(cache.checkInterval(), "gitops.deploy.cache.check-interval");
     }
 
     /** The high-water mark survives a lost state directory only if it lives outside it. */

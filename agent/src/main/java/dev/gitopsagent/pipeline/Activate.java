@@ -13,6 +13,7 @@ import dev.gitopsagent.deploy.HealthGate;
 import dev.gitopsagent.deploy.NixosRebuild;
 import dev.gitopsagent.deploy.ProcessRunner;
 import dev.gitopsagent.deploy.SystemProfile;
+import dev.gitopsagent.deploy.ToplevelActivation;
 import dev.gitopsagent.git.LocalMirror;
 import dev.gitopsagent.state.Attempt;
 import dev.gitopsagent.state.StateStore;
@@ -40,16 +41,18 @@ public final class Activate {
     private final Reconciler.Target target;
     private final LocalMirror mirror;
     private final NixosRebuild rebuild;
+    private final ToplevelActivation byPath;
     private final HealthGate health;
     private final SystemProfile system;
     private final StateStore store;
     private final LiveStatus status;
 
-    public Activate(Reconciler.Target target, LocalMirror mirror, NixosRebuild rebuild, HealthGate health, SystemProfile system, StateStore store,
-            LiveStatus status) {
+    public Activate(Reconciler.Target target, LocalMirror mirror, NixosRebuild rebuild, ToplevelActivation byPath, HealthGate health,
+            SystemProfile system, StateStore store, LiveStatus status) {
         this.target = target;
         this.mirror = mirror;
         this.rebuild = rebuild;
+        this.byPath = byPath;
         this.health = health;
         this.system = system;
         this.store = store;
@@ -60,16 +63,23 @@ public final class Activate {
         Select.Candidate candidate = built.candidate();
         Action action = candidate.action();
         if (!action.runsAnything()) {
-            String wouldRun = "would run: " + String.join(" ", rebuild.activateCommand(candidate.testing() ? Action.TEST : Action.SWITCH, built.flake()));
-            LOG.infof("dry-run: %s", wouldRun);
+            Action described = candidate.testing() ? Action.TEST : Action.SWITCH;
             List<String> output = new ArrayList<>(built.output());
-            output.add(wouldRun);
+            List<List<String>> commands = built.toplevel().map(toplevel -> byPath.commands(described, toplevel))
+                    .orElseGet(() -> List.of(rebuild.activateCommand(described, built.flake())));
+            for (List<String> command : commands) {
+                String wouldRun = "would run: " + String.join(" ", command);
+                LOG.infof("dry-run: %s", wouldRun);
+                output.add(wouldRun);
+            }
             return Step.proceed(new Activated(built, output));
         }
         int generationBefore = generation();
         // What to go back to if this breaks the host: for a test, whatever runs now; for a switch, the boot default.
         Optional<String> previous = candidate.testing() ? store.current().running() : store.current().deployed();
-        ProcessRunner.Result activation = rebuild.activate(action, built.flake());
+        // In cache mode exactly the realised path; nixos-rebuild would evaluate and build again.
+        ProcessRunner.Result activation = built.toplevel().isPresent() ? byPath.activate(action, built.toplevel().get())
+                : rebuild.activate(action, built.flake());
         List<String> output = new ArrayList<>(built.output());
         output.addAll(activation.outputTail());
         if (!activation.succeeded()) {

@@ -75,7 +75,7 @@ public final class OperatorActions {
         Phase phase = status.phase();
         return switch (phase) {
             case IDLE -> "nothing is in progress";
-            case FETCHING, VERIFYING, BUILDING -> "the reconcile in progress (" + phase + ") finishes its build but activates nothing";
+            case FETCHING, VERIFYING, EVALUATING, SUBSTITUTING, BUILDING -> "the reconcile in progress (" + phase + ") finishes its build but activates nothing";
             case ACTIVATING, CHECKING_HEALTH, ROLLING_BACK -> "the activation already started (" + phase
                     + ") is not interrupted: it completes, with its health check and automatic rollback";
         };

@@ -110,7 +110,7 @@ public final class Recorder {
         Select.Candidate candidate = waiting.candidate();
         Wait wait = waiting.cause();
         Evaluation evaluation = new Evaluation(candidate.commit(), Evaluation.Outcome.WAITING, wait.describe(), clock.instant(),
-                candidate.observedHeads(), wait.kind(), wait.until().orElse(null));
+                candidate.observedHeads(), wait.kind(), wait.until().orElse(null), wait.since().orElse(null));
         store.update(s -> s.withAttempt(null).withEvaluation(evaluation));
         LOG.info(wait.describe());
         return new ReconcileOutcome.Waiting(candidate.commit(), wait);

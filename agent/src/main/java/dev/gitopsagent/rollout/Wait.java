@@ -10,8 +10,13 @@ import java.util.Optional;
  */
 public sealed interface Wait {
 
-    /** The word shown in status and metrics: {@code wave}, {@code halt} or {@code window}. */
+    /** The word shown in status and metrics: {@code wave}, {@code halt}, {@code window} or {@code cache}. */
     String kind();
+
+    /** Since when the host has waited, where that is part of the wait (a deadline counts from it). */
+    default Optional<Instant> since() {
+        return Optional.empty();
+    }
 
     /** When to look again; empty when only a new commit can end the wait. */
     Optional<Instant> until();
@@ -61,6 +66,30 @@ public sealed interface Wait {
 
         public String describe() {
             return "activation waits for window " + windows + " (next at " + opens + ")";
+        }
+    }
+
+    /**
+     * Cache mode: the commit's toplevel is not (yet) in the binary caches signed by a trusted key.
+     * Looked for again at {@code nextCheck}; at {@code deadline} the configured policy applies.
+     */
+    record Cache(String commit, String toplevel, Instant waitingSince, Instant deadline, Instant nextCheck) implements Wait {
+        public String kind() {
+            return "cache";
+        }
+
+        public Optional<Instant> until() {
+            return Optional.of(nextCheck);
+        }
+
+        @Override
+        public Optional<Instant> since() {
+            return Optional.of(waitingSince);
+        }
+
+        public String describe() {
+            return "waiting for cache since " + waitingSince + ": " + toplevel + " (commit " + commit
+                    + ") is not in the binary caches signed by a trusted key; waiting until " + deadline;
         }
     }
 }

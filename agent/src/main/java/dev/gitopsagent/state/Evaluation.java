@@ -11,18 +11,20 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  * commit that waits (for its wave, a halt to end or a maintenance window) is looked at again once
  * {@code until} has passed; a halt has no {@code until} and lasts until the branch moves.
  *
- * @param waitingFor for {@link Outcome#WAITING}: {@code wave}, {@code halt} or {@code window}
+ * @param waitingFor for {@link Outcome#WAITING}: {@code wave}, {@code halt}, {@code window} or {@code cache}
  * @param until      for {@link Outcome#WAITING}: when to look again, if time alone can end the wait
+ * @param since      for {@link Outcome#WAITING} where a deadline counts from the start of the wait (the cache): that start
  */
 @RegisterForReflection
-public record Evaluation(String commit, Outcome outcome, String reason, Instant at, String observedHeads, String waitingFor, Instant until) {
+public record Evaluation(String commit, Outcome outcome, String reason, Instant at, String observedHeads, String waitingFor, Instant until,
+        Instant since) {
 
     public enum Outcome {
         DEPLOYED, REFUSED, FAILED, WAITING
     }
 
     public Evaluation(String commit, Outcome outcome, String reason, Instant at, String observedHeads) {
-        this(commit, outcome, reason, at, observedHeads, null, null);
+        this(commit, outcome, reason, at, observedHeads, null, null, null);
     }
 
     public boolean isFinalFor(String heads, Instant now) {

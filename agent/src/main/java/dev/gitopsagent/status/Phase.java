@@ -2,7 +2,7 @@ package dev.gitopsagent.status;
 
 /** What the agent is doing right now. */
 public enum Phase {
-    IDLE, FETCHING, VERIFYING, BUILDING, ACTIVATING, CHECKING_HEALTH, ROLLING_BACK;
+    IDLE, FETCHING, VERIFYING, EVALUATING, SUBSTITUTING, BUILDING, ACTIVATING, CHECKING_HEALTH, ROLLING_BACK;
 
     @Override
     public String toString() {

@@ -22,13 +22,15 @@ public final class RolloutStatus {
      * The {@code rollout} object of {@code GET /status}.
      *
      * @param soak        ISO-8601, e.g. {@code PT1H}
-     * @param waitingFor  {@code wave}, {@code halt} or {@code window}; null when nothing waits
-     * @param activatesAt when the waiting commit will be activated, windows included; null for a halt
+     * @param waitingFor  {@code wave}, {@code halt}, {@code window} or {@code cache}; null when nothing waits
+     * @param activatesAt when the waiting commit will be activated, windows included; null for a halt or the cache
+     * @param waitingSince when the wait began, for a wait with a deadline (the cache); null otherwise
      * @param windowOpen  null when no window is configured
      * @param override    {@code deploy-now} or {@code skip-window} while an operator's override is unused
      */
     public record Report(int wave, boolean waveDerived, int waves, String soak, List<String> windows, Boolean windowOpen,
-            Instant nextWindow, String waitingFor, String waitingCommit, String waitReason, Instant activatesAt, String override) {
+            Instant nextWindow, String waitingFor, String waitingCommit, String waitReason, Instant activatesAt, Instant waitingSince,
+            String override) {
     }
 
     private final RolloutPlan plan;
@@ -52,9 +54,12 @@ public final class RolloutStatus {
         return store.current().evaluation().filter(evaluation -> evaluation.outcome() == Evaluation.Outcome.WAITING);
     }
 
-    /** When the waiting commit is activated: the end of its wait, moved to the next open window. Empty for a halt. */
+    /**
+     * When the waiting commit is activated: the end of its wait, moved to the next open window. Empty
+     * for a halt, and for the cache, where the wait ends when CI has pushed the closure.
+     */
     public Optional<Instant> activatesAt() {
-        return waiting().map(Evaluation::until).map(windows::openFrom);
+        return waiting().filter(evaluation -> !"cache".equals(evaluation.waitingFor())).map(Evaluation::until).map(windows::openFrom);
     }
 
     public Report report() {
@@ -68,6 +73,7 @@ public final class RolloutStatus {
                 waiting.map(Evaluation::commit).orElse(null),
                 waiting.map(Evaluation::reason).orElse(null),
                 activatesAt().orElse(null),
+                waiting.map(Evaluation::since).orElse(null),
                 store.current().pendingOverride().map(OperatorOverride::kind).map(OperatorOverride.Kind::word).orElse(null));
     }
 }
