@@ -144,6 +144,8 @@ let
     "gitops.rollout.wave" = cfg.rollout.wave;
     "gitops.rollout.waves" = cfg.rollout.waves;
     "gitops.rollout.soak" = cfg.rollout.soak;
+    "gitops.rollout.forge-gate.min-successes" = cfg.rollout.forgeGate.minSuccesses;
+    "gitops.rollout.forge-gate.check-interval" = cfg.rollout.forgeGate.checkInterval;
     "gitops.health.enabled" = cfg.health.enable;
     "gitops.health.deadline" = cfg.health.deadline;
     "gitops.health.retry-interval" = cfg.health.retryInterval;
@@ -492,6 +494,20 @@ in
         description = "How many waves host names are spread over when `wave` is not set.";
       };
       soak = durationOption "1h" "Time each wave waits after the one before it.";
+      forgeGate = {
+        minSuccesses = mkOption {
+          type = types.nullOr (types.ints.between 1 10000);
+          default = null;
+          example = 2;
+          description = ''
+            Forge gate: after its soak time, a host of wave k > 0 also waits until
+            the forge (`forge.*`, whose token is used to read) shows at least this
+            many success statuses on the commit from agents of earlier waves, and
+            none of them failing. Null: no gate.
+          '';
+        };
+        checkInterval = durationOption "1m" "How often the forge is asked again while the gate holds a commit.";
+      };
     };
 
     health = {

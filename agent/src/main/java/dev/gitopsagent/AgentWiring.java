@@ -43,11 +43,14 @@ import dev.gitopsagent.pipeline.Recovery;
 import dev.gitopsagent.pipeline.Select;
 import dev.gitopsagent.pipeline.Verify;
 import dev.gitopsagent.state.HighWaterMark;
+import dev.gitopsagent.rollout.ForgeGate;
 import dev.gitopsagent.rollout.MaintenanceWindows;
 import dev.gitopsagent.rollout.RolloutPlan;
 import dev.gitopsagent.rollout.Wave;
 import dev.gitopsagent.state.StateStore;
 import dev.gitopsagent.status.AgentMetrics;
+import dev.gitopsagent.status.ForgeApi;
+import dev.gitopsagent.status.ForgeStatuses;
 import dev.gitopsagent.status.ForgeReporter;
 import dev.gitopsagent.status.Freshness;
 import dev.gitopsagent.status.LiveStatus;
@@ -150,6 +153,7 @@ public class AgentWiring {
         StartupChecks.durations(config);
         StartupChecks.highWaterMark(config);
         StartupChecks.cacheMode(config);
+        StartupChecks.forgeGate(config);
         HostName.resolve(config);
         TrustAnchors.load(config.trust());
         RemoteAccess.from(config.repository(), config.stateDir()).close();
@@ -232,13 +236,24 @@ public class AgentWiring {
                 new Probe(target, remotes, mirror, store, status, clock),
                 new Gate(store, status, windows, clock),
                 new Fetch(mirror, status),
-                new Select(target, mirror, plan, store, clock),
+                new Select(target, mirror, plan, forgeGate(config, host), store, clock),
                 new Descend(target, mirror, baseline, store),
                 new Verify(mirror, verifier, status),
                 new Realise(target, mirror, rebuild, cacheMode(deploy, stateDir, runner), store, status, clock),
                 activate,
                 new Recorder(target, system, store, mark, status, clock));
         return new Reconciler(target, stages, new Recovery(target, activate, system, store, mark, status, clock), store, status);
+    }
+
+    /**
+     * The forge gate when {@code min-successes} is set (StartupChecks.forgeGate made sure a forge is
+     * too). The client follows no redirect, so the token goes to the configured forge only.
+     */
+    private static Optional<ForgeGate> forgeGate(AgentConfig config, String host) {
+        var gate = config.rollout().forgeGate();
+        return gate.minSuccesses().map(minSuccesses -> new ForgeGate(
+                new ForgeStatuses(forgeApi(config.forge().orElseThrow()), HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()),
+                ForgeReporter.context(host), minSuccesses, gate.checkInterval()));
     }
 
     /** Cache mode when caches are configured (StartupChecks.cacheMode made sure keys are too). */
@@ -290,7 +305,7 @@ public class AgentWiring {
         metrics.watch(rollout);
         List<ReconcileLoop.OutcomeListener> listeners = new ArrayList<>();
         listeners.add(outcome -> metrics.record(outcome, clock.instant().getEpochSecond()));
-        config.forge().map(forge -> forgeReporter(forge, reconciler.target().host())).ifPresent(listeners::add);
+        config.forge().map(forge -> forgeReporter(forge, reconciler.target().host(), rollout.wave())).ifPresent(listeners::add);
         listeners.add(restartWhenFilesChange(ConfigFingerprint.of(config)));
         return new ReconcileLoop(reconciler, status, new ReconcileLoop.Cadence(poll.interval(), poll.jitter(), poll.maxBackoff()), clock,
                 listeners, AgentWiring::exit);
@@ -318,10 +333,12 @@ public class AgentWiring {
         }
     }
 
-    private static ForgeReporter forgeReporter(AgentConfig.Forge forge, String host) {
-        String token = ConfigFiles.readOwnerOnlySecret(forge.tokenFile(), FORGE_TOKEN_KEY);
-        ForgeReporter.Target target = new ForgeReporter.Target(forge.type(), forge.apiUrl(), forge.repository(), token,
-                "gitops-agent/" + host, forge.targetUrl());
+    private static ForgeApi forgeApi(AgentConfig.Forge forge) {
+        return new ForgeApi(forge.type(), forge.apiUrl(), forge.repository(), ConfigFiles.readOwnerOnlySecret(forge.tokenFile(), FORGE_TOKEN_KEY));
+    }
+
+    private static ForgeReporter forgeReporter(AgentConfig.Forge forge, String host, int wave) {
+        ForgeReporter.Target target = new ForgeReporter.Target(forgeApi(forge), ForgeReporter.context(host), forge.targetUrl(), wave);
         ExecutorService poster = Executors.newSingleThreadExecutor(runnable -> {
             Thread thread = new Thread(runnable, "forge-status");
             thread.setDaemon(true);

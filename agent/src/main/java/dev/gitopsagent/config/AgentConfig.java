@@ -282,6 +282,22 @@ public interface AgentConfig {
         /** The time each wave waits after the one before it. */
         @WithDefault("1h")
         Duration soak();
+
+        ForgeGate forgeGate();
+    }
+
+    /**
+     * Optional: after its soak time, a host of wave k > 0 also waits until the forge ({@code gitops.forge})
+     * shows at least {@code min-successes} success statuses on the commit from hosts of earlier waves,
+     * and none failing.
+     */
+    interface ForgeGate {
+        /** Absent: no forge gate. */
+        Optional<@Min(1) @Max(10000) Integer> minSuccesses();
+
+        /** How often the forge is asked again while the gate holds. */
+        @WithDefault("1m")
+        Duration checkInterval();
     }
 
     /**

@@ -83,6 +83,15 @@ public final class StartupChecks {
         throw new InvalidConfigException(key, "names " + command + ", which is not on PATH (" + path + ")");
     }
 
+    /** The forge gate reads the statuses of the configured forge; without one it could never open. */
+    public static void forgeGate(AgentConfig config) {
+        if (config.rollout().forgeGate().minSuccesses().isPresent() && config.forge().isEmpty()) {
+            throw new InvalidConfigException("gitops.rollout.forge-gate.min-successes",
+                    "needs a forge to read commit statuses from: set gitops.forge.type, api-url, repository and token-file");
+        }
+        positive(config.rollout().forgeGate().checkInterval(), "gitops.rollout.forge-gate.check-interval");
+    }
+
     /**
      * Cache mode is all or nothing: caches without keys would accept no closure (or, worse, the
      * host's own keys), and keys without caches would be silently ignored.

@@ -11,6 +11,7 @@ import org.jboss.logging.Logger;
 import dev.gitopsagent.deploy.Action;
 import dev.gitopsagent.git.History;
 import dev.gitopsagent.git.LocalMirror;
+import dev.gitopsagent.rollout.ForgeGate;
 import dev.gitopsagent.rollout.HaltMarker;
 import dev.gitopsagent.rollout.RolloutPlan;
 import dev.gitopsagent.rollout.Wait;
@@ -40,13 +41,15 @@ public final class Select {
     private final Reconciler.Target target;
     private final LocalMirror mirror;
     private final RolloutPlan plan;
+    private final Optional<ForgeGate> forgeGate;
     private final StateStore store;
     private final Clock clock;
 
-    public Select(Reconciler.Target target, LocalMirror mirror, RolloutPlan plan, StateStore store, Clock clock) {
+    public Select(Reconciler.Target target, LocalMirror mirror, RolloutPlan plan, Optional<ForgeGate> forgeGate, StateStore store, Clock clock) {
         this.target = target;
         this.mirror = mirror;
         this.plan = plan;
+        this.forgeGate = forgeGate;
         this.store = store;
         this.clock = clock;
     }
@@ -73,7 +76,7 @@ public final class Select {
      * testing branch is one host's own trial and a return to the deployed commit was rolled out
      * before: neither waits for a wave.
      */
-    Step<Verify.Verified> rollout(Verify.Verified verified) throws IOException {
+    Step<Verify.Verified> rollout(Verify.Verified verified) throws IOException, InterruptedException {
         Candidate candidate = verified.candidate();
         AgentState state = store.current();
         if (candidate.testing() || state.deployed().filter(candidate.commit()::equals).isPresent()) {
@@ -86,12 +89,19 @@ public final class Select {
         Instant committedAt = mirror.commitTime(commit)
                 .orElseThrow(() -> new IOException("cannot read the committer date of " + candidate.commit()));
         Instant activatesAt = plan.activationTime(committedAt);
+        boolean overridden = state.pendingOverride().filter(OperatorOverride::skipsSoak).isPresent();
         if (clock.instant().isBefore(activatesAt)) {
-            if (state.pendingOverride().filter(OperatorOverride::skipsSoak).isPresent()) {
+            if (overridden) {
                 LOG.infof("operator override: deploying %s now, before wave %d's time %s", candidate.commit(), plan.wave().number(), activatesAt);
                 return Step.proceed(verified);
             }
             return wait(candidate, new Wait.Soak(candidate.commit(), plan.wave().number(), committedAt, activatesAt));
+        }
+        // Asked only once the soak time has passed: until then the earlier waves cannot have reported.
+        Optional<Wait> gated = overridden || forgeGate.isEmpty() ? Optional.empty()
+                : forgeGate.get().hold(candidate.commit(), plan.wave().number(), clock.instant());
+        if (gated.isPresent()) {
+            return wait(candidate, gated.get());
         }
         return Step.proceed(verified);
     }

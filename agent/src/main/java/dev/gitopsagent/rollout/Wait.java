@@ -10,7 +10,7 @@ import java.util.Optional;
  */
 public sealed interface Wait {
 
-    /** The word shown in status and metrics: {@code wave}, {@code halt}, {@code window} or {@code cache}. */
+    /** The word shown in status and metrics: {@code wave}, {@code halt}, {@code window}, {@code cache} or {@code forge}. */
     String kind();
 
     /** Since when the host has waited, where that is part of the wait (a deadline counts from it). */
@@ -90,6 +90,21 @@ public sealed interface Wait {
         public String describe() {
             return "waiting for cache since " + waitingSince + ": " + toplevel + " (commit " + commit
                     + ") is not in the binary caches signed by a trusted key; waiting until " + deadline;
+        }
+    }
+
+    /** The forge gate: earlier waves have not reported enough successes on the commit, or one reports a failure. */
+    record Forge(String commit, int wave, String reason, Instant nextCheck) implements Wait {
+        public String kind() {
+            return "forge";
+        }
+
+        public Optional<Instant> until() {
+            return Optional.of(nextCheck);
+        }
+
+        public String describe() {
+            return "wave " + wave + " holds " + commit + " for the forge gate: " + reason;
         }
     }
 }

@@ -96,14 +96,14 @@ public final class AgentMetrics {
     public void watch(RolloutStatus rollout) {
         Gauge.builder("gitops_rollout_wave", rollout, RolloutStatus::wave)
                 .description("The wave this host belongs to (0 activates first)").strongReference(true).register(registry);
-        for (String reason : List.of("wave", "halt", "window", "cache")) {
+        for (String reason : List.of("wave", "halt", "window", "cache", "forge")) {
             Gauge.builder("gitops_rollout_waiting", rollout,
                     r -> r.waiting().filter(evaluation -> reason.equals(evaluation.waitingFor())).isPresent() ? 1.0 : 0.0)
                     .description("1 while a verified commit waits for this reason before activation").tag("reason", reason).strongReference(true).register(registry);
         }
         Gauge.builder("gitops_rollout_activation_timestamp_seconds", rollout,
                 r -> r.activatesAt().map(at -> (double) at.getEpochSecond()).orElse(Double.NaN))
-                .description("When the waiting commit will be activated (Unix time); NaN when nothing waits, a halt holds it or it waits for the cache").strongReference(true).register(registry);
+                .description("When the waiting commit will be activated (Unix time); NaN when nothing waits, a halt holds it or it waits for the cache or the forge gate").strongReference(true).register(registry);
         Gauge.builder("gitops_cache_waiting_since_timestamp_seconds", rollout,
                 r -> r.waiting().filter(evaluation -> "cache".equals(evaluation.waitingFor())).map(Evaluation::since)
                         .map(since -> (double) since.getEpochSecond()).orElse(Double.NaN))

@@ -1,17 +1,15 @@
 package dev.gitopsagent.status;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.jboss.logging.Logger;
 
@@ -34,8 +32,27 @@ public final class ForgeReporter implements ReconcileLoop.OutcomeListener {
     private static final int MAX_DESCRIPTION = 140;
     private static final int REMEMBERED_COMMITS = 100;
 
-    /** Where and as whom to post. */
-    public record Target(ForgeType type, String apiUrl, String repository, String token, String context, Optional<String> targetUrl) {
+    /**
+     * Where and as whom to post. Every description starts with {@code wave <n>: }, so that hosts of
+     * later waves can tell whose statuses count for their forge gate.
+     */
+    public record Target(ForgeApi api, String context, Optional<String> targetUrl, int wave) {
+    }
+
+    /** Every host's context starts with this; the host name follows. */
+    public static final String CONTEXT_PREFIX = "gitops-agent/";
+
+    private static final Pattern WAVE = Pattern.compile("^wave (\\d{1,4}): ");
+
+    /** The context this host posts under. */
+    public static String context(String host) {
+        return CONTEXT_PREFIX + host;
+    }
+
+    /** The wave a status description says its host is in, if it is one of ours. */
+    public static Optional<Integer> waveOf(String description) {
+        Matcher matcher = WAVE.matcher(description);
+        return matcher.find() ? Optional.of(Integer.parseInt(matcher.group(1))) : Optional.empty();
     }
 
     /** One commit status as posted: a forge-neutral state and a short description. */
@@ -91,12 +108,12 @@ public final class ForgeReporter implements ReconcileLoop.OutcomeListener {
             if (response.statusCode() / 100 != 2) {
                 forget(commit);
                 String body = response.body();
-                LOG.warnf("%s refused the commit status for %s: HTTP %d %s", target.type(), commit, response.statusCode(),
+                LOG.warnf("%s refused the commit status for %s: HTTP %d %s", target.api().type(), commit, response.statusCode(),
                         body.length() > 200 ? body.substring(0, 200) : body);
             }
         } catch (IOException e) {
             forget(commit);
-            LOG.warnf("cannot post the commit status for %s to %s: %s", commit, target.apiUrl(), e.getMessage());
+            LOG.warnf("cannot post the commit status for %s to %s: %s", commit, target.api().apiUrl(), e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -110,29 +127,21 @@ public final class ForgeReporter implements ReconcileLoop.OutcomeListener {
     }
 
     HttpRequest request(String commit, CommitStatus status) throws JsonProcessingException {
-        String description = status.description().length() > MAX_DESCRIPTION
-                ? status.description().substring(0, MAX_DESCRIPTION - 1) + "…" : status.description();
-        String api = target.apiUrl().replaceAll("/+$", "");
+        String text = "wave " + target.wave() + ": " + status.description();
+        String description = text.length() > MAX_DESCRIPTION ? text.substring(0, MAX_DESCRIPTION - 1) + "…" : text;
+        ForgeApi api = target.api();
         Map<String, String> body = new LinkedHashMap<>();
-        HttpRequest.Builder request;
-        if (target.type() == ForgeType.GITLAB) {
-            String project = URLEncoder.encode(target.repository(), StandardCharsets.UTF_8);
-            request = HttpRequest.newBuilder(URI.create(api + "/projects/" + project + "/statuses/" + commit))
-                    .header("PRIVATE-TOKEN", target.token());
+        if (api.type() == ForgeType.GITLAB) {
             body.put("state", status.state() == State.SUCCESS ? "success" : "failed");
             body.put("name", target.context());
         } else {
-            String prefix = target.type() == ForgeType.GITHUB ? "Bearer " : "token ";
-            request = HttpRequest.newBuilder(URI.create(api + "/repos/" + target.repository() + "/statuses/" + commit))
-                    .header("Authorization", prefix + target.token());
             body.put("state", status.state().name().toLowerCase());
             body.put("context", target.context());
         }
         body.put("description", description);
         target.targetUrl().ifPresent(url -> body.put("target_url", url));
-        return request.timeout(Duration.ofSeconds(10))
+        return api.request(api.postStatus(commit))
                 .header("Content-Type", "application/json")
-                .header("Accept", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)))
                 .build();
     }

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 import dev.gitopsagent.rollout.MaintenanceWindows;
 import dev.gitopsagent.rollout.RolloutPlan;
@@ -22,8 +23,8 @@ public final class RolloutStatus {
      * The {@code rollout} object of {@code GET /status}.
      *
      * @param soak        ISO-8601, e.g. {@code PT1H}
-     * @param waitingFor  {@code wave}, {@code halt}, {@code window} or {@code cache}; null when nothing waits
-     * @param activatesAt when the waiting commit will be activated, windows included; null for a halt or the cache
+     * @param waitingFor  {@code wave}, {@code halt}, {@code window}, {@code cache} or {@code forge}; null when nothing waits
+     * @param activatesAt when the waiting commit will be activated, windows included; null for a halt, the cache or the forge gate
      * @param waitingSince when the wait began, for a wait with a deadline (the cache); null otherwise
      * @param windowOpen  null when no window is configured
      * @param override    {@code deploy-now} or {@code skip-window} while an operator's override is unused
@@ -32,6 +33,8 @@ public final class RolloutStatus {
             Instant nextWindow, String waitingFor, String waitingCommit, String waitReason, Instant activatesAt, Instant waitingSince,
             String override) {
     }
+
+    private static final Set<String> UNTIMED = Set.of("cache", "forge");
 
     private final RolloutPlan plan;
     private final MaintenanceWindows windows;
@@ -56,10 +59,11 @@ public final class RolloutStatus {
 
     /**
      * When the waiting commit is activated: the end of its wait, moved to the next open window. Empty
-     * for a halt, and for the cache, where the wait ends when CI has pushed the closure.
+     * for a halt, and for the cache and the forge gate, whose waits end when CI or an earlier wave
+     * has done its part (their {@code until} is only when to look again).
      */
     public Optional<Instant> activatesAt() {
-        return waiting().filter(evaluation -> !"cache".equals(evaluation.waitingFor())).map(Evaluation::until).map(windows::openFrom);
+        return waiting().filter(evaluation -> !UNTIMED.contains(evaluation.waitingFor())).map(Evaluation::until).map(windows::openFrom);
     }
 
     public Report report() {

@@ -59,8 +59,8 @@ class ForgeReporterTest {
 
     private ForgeReporter reporter(ForgeType type, String apiPath, String repository) {
         String api = "http://127.0.0.1:" + forge.getAddress().getPort() + apiPath;
-        ForgeReporter.Target target = new ForgeReporter.Target(type, api, repository, "s3cret", "gitops-agent/web1",
-                Optional.of("https://web1.example.org/status"));
+        ForgeReporter.Target target = new ForgeReporter.Target(new ForgeApi(type, api, repository, "s3cret"), "gitops-agent/web1",
+                Optional.of("https://web1.example.org/status"), 0);
         return new ForgeReporter(target, HttpClient.newHttpClient(), Runnable::run);
     }
 
@@ -74,7 +74,7 @@ class ForgeReporterTest {
         assertThat(status.authorization()).isEqualTo("Bearer s3cret");
         assertThat(status.body().path("state").asText()).isEqualTo("success");
         assertThat(status.body().path("context").asText()).isEqualTo("gitops-agent/web1");
-        assertThat(status.body().path("description").asText()).isEqualTo("deployed (switch)");
+        assertThat(status.body().path("description").asText()).isEqualTo("wave 0: deployed (switch)");
         assertThat(status.body().path("target_url").asText()).isEqualTo("https://web1.example.org/status");
     }
 
