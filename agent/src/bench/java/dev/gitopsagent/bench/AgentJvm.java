@@ -114,6 +114,11 @@ final class AgentJvm implements AutoCloseable {
         return process.pid();
     }
 
+    /** CPU time of the process so far (all its threads), from /proc/<pid>/stat. */
+    double cpuMillis() {
+        return ProcStat.ticks(process.pid()) * ProcStat.TICK_MILLIS;
+    }
+
     /** Resident set size from /proc/<pid>/status, in bytes. */
     long residentBytes() throws IOException {
         return statusKilobytes("VmRSS:") * 1024;

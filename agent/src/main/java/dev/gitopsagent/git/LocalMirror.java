@@ -128,10 +128,14 @@ public final class LocalMirror implements AutoCloseable {
      */
     public Map<String, ObjectId> fetch(Remote remote, Collection<String> branches) throws IOException {
         List<RefSpec> specs = branches.stream().map(branch -> new RefSpec("+refs/heads/" + branch + ":refs/heads/" + branch)).toList();
+        boolean first = startsEmpty();
         try (Transport transport = Transport.open(repository, remote.uri())) {
             access.apply(remote, transport);
             transport.setTagOpt(TagOpt.NO_TAGS);
             transport.setRemoveDeletedRefs(false);
+            if (first) {
+                return FirstFetch.run(repository, transport, branches);
+            }
             // The remote is not trusted: malformed objects (bad headers, odd tree entries) are refused before they land.
             transport.setCheckFetchedObjects(true);
             FetchResult result = transport.fetch(NullProgressMonitor.INSTANCE, specs);
@@ -145,6 +149,23 @@ public final class LocalMirror implements AutoCloseable {
             }
             return fetched;
         }
+    }
+
+    /**
+     * Whether this is the clone's first fetch: no branch yet. Objects without a branch are what an
+     * interrupted or refused first fetch left; they are thrown away, because the first fetch's
+     * completeness check ({@link FirstFetch}) counts on an empty clone.
+     */
+    private boolean startsEmpty() throws IOException {
+        if (!repository.getRefDatabase().getRefsByPrefix(Constants.R_HEADS).isEmpty()) {
+            return false;
+        }
+        try (var files = Files.walk(directory.resolve("objects"))) {
+            if (files.anyMatch(file -> Files.isRegularFile(file) && !file.getParent().getFileName().toString().equals("info"))) {
+                recreate();
+            }
+        }
+        return true;
     }
 
     /**

@@ -164,6 +164,37 @@ class LocalMirrorTest {
     }
 
     @Test
+    void aFirstFetchOfAnIncompleteHistoryIsRefusedNamingTheMissingObjectAndCreatesNoBranch() throws Exception {
+        String first = fleet.pushUnsigned("first");
+        String second = fleet.pushUnsigned("second");
+        // A graft on the server makes its upload-pack treat the head as parentless: the pack it sends
+        // lacks the head's parent, which the head commit itself still names.
+        Files.writeString(fleet.remote().resolve("info/grafts"), second + "\n");
+        open(Map.of());
+
+        assertThatThrownBy(() -> mirror.fetch(origin(), List.of("main")))
+                .isInstanceOf(org.eclipse.jgit.errors.TransportException.class)
+                .hasMessageContaining("incomplete history").hasMessageContaining(first);
+        assertThat(mirror.repository().exactRef("refs/heads/main")).isNull();
+    }
+
+    @Test
+    void aFirstFetchAfterARefusedOneStartsAfreshAndLeavesAHistoryGitFindsComplete() throws Exception {
+        fleet.pushUnsigned("first");
+        String second = fleet.pushUnsigned("second");
+        Path grafts = Files.writeString(fleet.remote().resolve("info/grafts"), second + "\n");
+        open(Map.of());
+        assertThatThrownBy(() -> mirror.fetch(origin(), List.of("main"))).hasMessageContaining("incomplete history");
+        Files.delete(grafts);
+
+        assertThat(mirror.fetch(origin(), List.of("main"))).containsExactly(Map.entry("main", ObjectId.fromString(second)));
+        // git's own full check: every object reachable from the branch is here, and nothing else is.
+        assertThat(git("fsck", "--strict", "--no-dangling")).isEmpty();
+        assertThat(git("count-objects", "-v")).contains("count: 0");
+        assertThat(git("rev-list", "--count", "main")).isEqualTo("2");
+    }
+
+    @Test
     void aCloneWhoseHeadNamesAnotherBranchGetsItOnTheMainBranch() throws Exception {
         Path clone = root.resolve("state/repo.git");
         dev.gitopsagent.testing.WorkRepo.initBare(clone, "master");

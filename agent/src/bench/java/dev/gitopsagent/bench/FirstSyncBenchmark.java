@@ -1,0 +1,126 @@
+package dev.gitopsagent.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import dev.gitopsagent.FileTrees;
+import dev.gitopsagent.testing.CommandLine;
+import dev.gitopsagent.testing.Fleet;
+import dev.gitopsagent.testing.TestKeys;
+
+/**
+ * A new host's first sync of a big fleet repository (issue 14): the packaged agent with the
+ * recommended JVM options, from launch until its first reconcile has verified the head and started
+ * the build, against {@code git clone --bare} of the same repository, interleaved, both from nginx.
+ * Every agent run starts from nothing: a fresh state directory and a host that never ran a commit.
+ */
+final class FirstSyncBenchmark {
+
+    private static final String NAME = "first sync";
+    private static final String GC_PAUSES = "jvm_gc_pause_seconds_count";
+
+    private final int commits;
+    private final int files;
+    private final int runs;
+
+    FirstSyncBenchmark(int commits, int files, int runs) {
+        this.commits = commits;
+        this.files = files;
+        this.runs = runs;
+    }
+
+    void run(Path work, Path cache, Report report) throws Exception {
+        Map<String, String> git = GitEnvironment.withHome(Files.createDirectories(work.resolve("git-home")));
+        Path cached = BigRepo.ensure(cache, commits, files, git);
+        Path repos = Files.createDirectories(work.resolve("repos"));
+        Path served = repos.resolve("big.git");
+        // A local clone hard-links the cached pack, so the signed head below never touches the cache.
+        CommandLine.of("git", "clone", "-q", "--bare", cached.toString(), served.toString()).env(git).runChecked();
+        String head = BigRepo.signedHead(served, TestKeys.trustedSsh().gitSigningConfig(), git, "first sync");
+        long packBytes;
+        try (var packs = Files.list(served.resolve("objects/pack"))) {
+            packBytes = packs.filter(file -> file.toString().endsWith(".pack")).mapToLong(file -> file.toFile().length()).sum();
+        }
+        String label = String.format(Locale.ROOT, "%s (%,d commits, %,d files, %s pack)", NAME, commits + 1, files, Row.bytes(packBytes));
+        ShellTimer shell = new ShellTimer(git, work);
+        ServerSeries agentRuns = new ServerSeries();
+        ServerSeries gitRuns = new ServerSeries();
+        List<Double> agentPeak = new ArrayList<>();
+        List<Double> gitPeak = new ArrayList<>();
+        List<Double> gcPauses = new ArrayList<>();
+        String loadBefore = ProcStat.loadAverage();
+        try (NginxGitServer server = NginxGitServer.start(Files.createDirectories(work.resolve("nginx")), repos)) {
+            String url = server.url("big.git").toString();
+            for (int i = 0; i < runs; i++) {
+                Path run = work.resolve("run-" + i);
+                Path clone = run.resolve("cli.git");
+                Path peakFile = run.resolve("git-peak-kib");
+                Files.createDirectories(run);
+                String gitClone = ShellTimer.command("/usr/bin/time", "-f", "%M", "-o", peakFile.toString(), "git", "clone", "-q", "--bare",
+                        "--no-tags", url, clone.toString());
+                // Alternate who goes first, so neither always meets a cold page cache on the server.
+                if (i % 2 == 1) {
+                    var cli = server.measure(() -> shell.time(run, gitClone));
+                    gitRuns.add(cli.result(), cli.load());
+                }
+                try (Fleet fleet = Fleet.create(run.resolve("fleet"))) {
+                    Map<String, String> properties = fleet.agentProperties();
+                    properties.put("gitops.repository.url", url);
+                    properties.put("gitops.poll.interval", "1h");
+                    properties.put("gitops.poll.max-backoff", "2h");
+                    var agent = server.measure(() -> firstSync(run, properties));
+                    agentRuns.add(agent.result().cost(), agent.load());
+                    agentPeak.add(agent.result().peakBytes());
+                    gcPauses.add(agent.result().gcPauses());
+                    if (fleet.host().invocations().stream().noneMatch(line -> line.startsWith("nixos-rebuild build") && line.contains(head))) {
+                        throw new IllegalStateException("the agent did not build " + head + ": " + fleet.host().invocations());
+                    }
+                }
+                if (i % 2 == 0) {
+                    var cli = server.measure(() -> shell.time(run, gitClone));
+                    gitRuns.add(cli.result(), cli.load());
+                }
+                gitPeak.add(Double.parseDouble(Files.readString(peakFile).trim()) * 1024);
+                FileTrees.deleteRecursively(run);
+            }
+            report.note("first sync: server CPU from " + server.cpuSource() + ".");
+        }
+        Samples peaks = Samples.of(agentPeak);
+        Samples gitPeaks = Samples.of(gitPeak);
+        report.add(ServerRow.of(label, "agent, packaged, recommended JVM options (launch -> head verified, build started)", agentRuns,
+                "peak RSS " + Row.mebibytes(peaks.percentile(0)) + " / " + Row.mebibytes(peaks.median()) + " / "
+                        + Row.mebibytes(peaks.percentile(100)) + "; GC pauses median " + Math.round(Samples.of(gcPauses).median())
+                        + "; client CPU = whole JVM incl. start"));
+        report.add(ServerRow.of(label, "git clone --bare --no-tags", gitRuns,
+                "peak RSS " + Row.mebibytes(gitPeaks.percentile(0)) + " / " + Row.mebibytes(gitPeaks.median()) + " / "
+                        + Row.mebibytes(gitPeaks.percentile(100)) + " (largest git process)"));
+        report.note("first sync: `uptime` load averages " + loadBefore + " before, " + ProcStat.loadAverage() + " after.");
+        double ratio = agentRuns.wallMillis().median() / gitRuns.wallMillis().median();
+        report.add(new Ratio("first sync wall: agent / git clone --bare", ratio, "median wall time, " + label));
+        report.add(new TargetCheck("first sync <= 2 x git clone --bare, peak RSS <= 160 MiB (recommended options)",
+                String.format(Locale.ROOT, "%.2f x (%s vs %s), peak RSS max %s", ratio, Row.millis(agentRuns.wallMillis().median()),
+                        Row.millis(gitRuns.wallMillis().median()), Row.mebibytes(peaks.percentile(100))),
+                ratio <= 2 && peaks.percentile(100) <= 160 * (1 << 20)));
+    }
+
+    private record Sync(Cost cost, double peakBytes, double gcPauses) {
+    }
+
+    private static Sync firstSync(Path run, Map<String, String> properties) {
+        try (AgentJvm agent = AgentJvm.launch(run.resolve("agent.log"), JvmProfile.RECOMMENDED.options(),
+                JvmProfile.RECOMMENDED.environment(), properties)) {
+            Duration ready = agent.awaitReady(Duration.ofMinutes(10));
+            double cpu = agent.cpuMillis();
+            double peak = agent.peakResidentBytes();
+            double pauses = PrometheusText.sum(agent.get("/q/metrics"), GC_PAUSES);
+            return new Sync(new Cost(ready.toNanos(), Math.round(cpu * 1e6), 0), peak, pauses);
+        } catch (Exception e) {
+            throw new IllegalStateException("first sync failed", e);
+        }
+    }
+}

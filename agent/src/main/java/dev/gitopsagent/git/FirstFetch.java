@@ -1,0 +1,83 @@
+package dev.gitopsagent.git;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import org.eclipse.jgit.errors.TransportException;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.NullProgressMonitor;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.RefUpdate;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.transport.FetchConnection;
+import org.eclipse.jgit.transport.PackLock;
+import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.transport.Transport;
+
+/**
+ * The first fetch into an empty clone, i.e. a new host's first sync of the whole history (Nix
+ * builds need all of it: it cannot build from a shallow clone). Every object is checked as it
+ * arrives, as in every fetch; completeness is checked in the same pass ({@link LinkRecordingChecker}):
+ * with nothing local to build on, the pack must hold every object its commits, trees and tags point
+ * to. That is what JGit's own check after a fetch establishes by walking the whole history again;
+ * later fetches keep that walk, which is short there because it stops at the branches already here.
+ */
+final class FirstFetch {
+
+    private FirstFetch() {
+    }
+
+    /** Fetches the branches through {@code transport} (credentials and options already applied) and creates them. */
+    static Map<String, ObjectId> run(Repository repository, Transport transport, Collection<String> branches) throws IOException {
+        LinkRecordingChecker checker = new LinkRecordingChecker();
+        transport.setObjectChecker(checker);
+        List<RefSpec> specs = branches.stream().map(branch -> new RefSpec(Constants.R_HEADS + branch)).toList();
+        Map<String, ObjectId> heads = new LinkedHashMap<>();
+        try (FetchConnection connection = transport.openFetch(specs)) {
+            Map<ObjectId, Ref> wants = new LinkedHashMap<>();
+            for (String branch : branches) {
+                Ref ref = connection.getRef(Constants.R_HEADS + branch);
+                if (ref == null || ref.getObjectId() == null) {
+                    throw new TransportException(transport.getURI(), "branch " + branch + " does not exist on the remote");
+                }
+                heads.put(branch, ref.getObjectId());
+                wants.putIfAbsent(ref.getObjectId(), ref);
+                checker.require(ref.getObjectId());
+            }
+            try {
+                connection.fetch(NullProgressMonitor.INSTANCE, new ArrayList<>(wants.values()), Set.of());
+            } finally {
+                for (PackLock lock : connection.getPackLocks()) {
+                    lock.unlock();
+                }
+            }
+        }
+        Optional<ObjectId> missing;
+        try (ObjectReader reader = repository.newObjectReader()) {
+            missing = checker.firstMissing(reader);
+        }
+        if (missing.isPresent()) {
+            // No branch points into the incomplete pack; the next first fetch starts from an empty clone again.
+            throw new TransportException(transport.getURI(), "the remote sent an incomplete history: object " + missing.get().name()
+                    + " is named by a fetched commit or tree but was not sent; no branch was created");
+        }
+        for (Map.Entry<String, ObjectId> head : heads.entrySet()) {
+            RefUpdate update = repository.updateRef(Constants.R_HEADS + head.getKey());
+            update.setNewObjectId(head.getValue());
+            update.setForceUpdate(true);
+            RefUpdate.Result result = update.update();
+            if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.FORCED && result != RefUpdate.Result.NO_CHANGE) {
+                throw new IOException("cannot create branch " + head.getKey() + " in " + repository.getDirectory() + ": " + result);
+            }
+        }
+        return heads;
+    }
+}

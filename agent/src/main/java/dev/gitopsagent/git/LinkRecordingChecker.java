@@ -1,0 +1,126 @@
+package dev.gitopsagent.git;
+
+import java.io.IOException;
+import java.util.Optional;
+
+import org.eclipse.jgit.errors.CorruptObjectException;
+import org.eclipse.jgit.lib.AnyObjectId;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.MutableObjectId;
+import org.eclipse.jgit.lib.ObjectChecker;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectIdOwnerMap;
+import org.eclipse.jgit.lib.ObjectReader;
+
+/**
+ * JGit's object checker (every received object is refused if malformed, as before) that also notes
+ * each object the received commits, trees and tags point to. A first fetch into an empty clone then
+ * checks that the pack brought every one of them ({@link #firstMissing}): that is the whole graph
+ * complete, as {@code git clone} checks it (index-pack's {@code --check-self-contained-and-connected}),
+ * without JGit's second pass, which walks the full history again and re-reads every tree from the new
+ * pack (on a 50,000-commit history most of the first sync's time, and GC thrash in a small heap).
+ *
+ * <p>Memory: one entry per distinct object linked to, about 40 bytes each (10 MB for 250,000 objects).
+ */
+final class LinkRecordingChecker extends ObjectChecker {
+
+    private static final int HEX = Constants.OBJECT_ID_STRING_LENGTH;
+    private static final int TREE_HEADER = "tree ".length();
+    private static final byte[] PARENT = "parent ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final int TAG_OBJECT = "object ".length();
+    private static final byte[] GITLINK_MODE = "160000".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    private static final class Link extends ObjectIdOwnerMap.Entry {
+        Link(AnyObjectId id) {
+            super(id);
+        }
+    }
+
+    private final ObjectIdOwnerMap<Link> links = new ObjectIdOwnerMap<>();
+    private final MutableObjectId scratch = new MutableObjectId();
+
+    @Override
+    public void check(AnyObjectId id, int type, byte[] raw) throws CorruptObjectException {
+        // The checks first: the parsing below relies on the layout they have just confirmed.
+        super.check(id, type, raw);
+        switch (type) {
+            case Constants.OBJ_COMMIT -> commitLinks(raw);
+            case Constants.OBJ_TREE -> treeLinks(raw);
+            case Constants.OBJ_TAG -> noteHex(raw, TAG_OBJECT);
+            default -> {
+                // a blob points to nothing
+            }
+        }
+    }
+
+    /** Also requires {@code tip} itself, e.g. a branch head the server advertised. */
+    void require(AnyObjectId tip) {
+        note(tip);
+    }
+
+    /** The first object linked to (or required) that {@code reader} cannot find, if any. */
+    Optional<ObjectId> firstMissing(ObjectReader reader) throws IOException {
+        for (Link link : links) {
+            if (!reader.has(link)) {
+                return Optional.of(link.copy());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** "tree <hex>\n", then any number of "parent <hex>\n" lines before the author. */
+    private void commitLinks(byte[] raw) {
+        noteHex(raw, TREE_HEADER);
+        int position = TREE_HEADER + HEX + 1;
+        while (startsWith(raw, position, PARENT)) {
+            noteHex(raw, position + PARENT.length);
+            position += PARENT.length + HEX + 1;
+        }
+    }
+
+    /** Entries "<mode> <name>\0<20-byte id>"; a gitlink names a commit of another repository, which is never here. */
+    private void treeLinks(byte[] raw) {
+        int position = 0;
+        while (position < raw.length) {
+            int space = indexOf(raw, position, (byte) ' ');
+            boolean gitlink = space - position == GITLINK_MODE.length && startsWith(raw, position, GITLINK_MODE);
+            int nul = indexOf(raw, space + 1, (byte) 0);
+            if (!gitlink) {
+                scratch.fromRaw(raw, nul + 1);
+                note(scratch);
+            }
+            position = nul + 1 + Constants.OBJECT_ID_LENGTH;
+        }
+    }
+
+    private void noteHex(byte[] raw, int position) {
+        scratch.fromString(raw, position);
+        note(scratch);
+    }
+
+    private void note(AnyObjectId id) {
+        if (!links.contains(id)) {
+            links.add(new Link(id));
+        }
+    }
+
+    private static boolean startsWith(byte[] raw, int position, byte[] prefix) {
+        if (position + prefix.length > raw.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (raw[position + i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int indexOf(byte[] raw, int from, byte value) {
+        int i = from;
+        while (raw[i] != value) {
+            i++;
+        }
+        return i;
+    }
+}
