@@ -141,6 +141,9 @@ let
     "gitops.deploy.cache.max-wait" = cfg.deploy.cache.maxWait;
     "gitops.deploy.cache.check-interval" = cfg.deploy.cache.checkInterval;
     "gitops.deploy.cache.on-missing" = cfg.deploy.cache.onMissing;
+    "gitops.deploy.reboot.activation" = cfg.deploy.reboot.activation;
+    "gitops.deploy.reboot.windows" = if cfg.deploy.reboot.windows == [ ] then null else lib.concatStringsSep "; " cfg.deploy.reboot.windows;
+    "gitops.deploy.reboot.command" = cfg.deploy.reboot.command;
     "gitops.rollout.wave" = cfg.rollout.wave;
     "gitops.rollout.waves" = cfg.rollout.waves;
     "gitops.rollout.soak" = cfg.rollout.soak;
@@ -441,6 +444,34 @@ in
           calendar syntax (see the README); without a zone, the host's time zone.
           Empty: activate at any time.
         '';
+      };
+      reboot = {
+        activation = mkOption {
+          type = types.enum [ "switch" "boot" ];
+          default = "switch";
+          description = ''
+            How a generation whose kernel, kernel modules, initrd or kernel
+            parameters differ from /run/booted-system's is activated: `switch`
+            (now; the new kernel waits for a reboot) or `boot` (only the boot
+            default changes; everything takes effect at the reboot).
+          '';
+        };
+        windows = mkOption {
+          type = types.listOf (types.strMatching "[^;]+ for [^;]+");
+          default = [ ];
+          example = [ "Sun 03:00 UTC for 1h" ];
+          description = ''
+            Reboot windows, in the syntax of `deploy.windows`: while a reboot is
+            pending and one is open, the agent runs `command`, once per boot
+            default. Empty: the agent never reboots the host; status and
+            metrics still show `reboot pending`.
+          '';
+        };
+        command = mkOption {
+          type = types.str;
+          default = "systemctl reboot";
+          description = "Run with `sh -c` to reboot.";
+        };
       };
       cache = {
         substituters = mkOption {

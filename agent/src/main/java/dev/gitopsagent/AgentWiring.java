@@ -24,6 +24,7 @@ import dev.gitopsagent.deploy.BinaryCache;
 import dev.gitopsagent.deploy.HealthGate;
 import dev.gitopsagent.deploy.NixosRebuild;
 import dev.gitopsagent.deploy.ProcessRunner;
+import dev.gitopsagent.deploy.RebootPolicy;
 import dev.gitopsagent.deploy.SystemProfile;
 import dev.gitopsagent.deploy.ToplevelActivation;
 import dev.gitopsagent.git.LocalMirror;
@@ -131,8 +132,20 @@ public class AgentWiring {
 
     @Produces
     @Singleton
-    RolloutStatus rolloutStatus(RolloutPlan plan, MaintenanceWindows windows, StateStore store, Clock clock) {
-        return new RolloutStatus(plan, windows, store, clock);
+    RebootPolicy rebootPolicy(AgentConfig config, StateDirectory stateDir) {
+        var deploy = config.deploy();
+        var reboot = deploy.reboot();
+        MaintenanceWindows windows = reboot.windows().map(texts -> MaintenanceWindows.parse(texts, "gitops.deploy.reboot.windows"))
+                .orElseGet(() -> new MaintenanceWindows(List.of()));
+        return new RebootPolicy(new RebootPolicy.Settings(reboot.activation(), windows, reboot.command(), reboot.bootedSystem(),
+                deploy.systemProfile(), deploy.action().runsAnything()), stateDir.path(), new ProcessRunner(deploy.outputTailLines()),
+                deploy.timeout());
+    }
+
+    @Produces
+    @Singleton
+    RolloutStatus rolloutStatus(RolloutPlan plan, MaintenanceWindows windows, RebootPolicy reboot, StateStore store, Clock clock) {
+        return new RolloutStatus(plan, windows, reboot, store, clock);
     }
 
     @Produces
@@ -210,7 +223,7 @@ public class AgentWiring {
     @Produces
     @Singleton
     Reconciler reconciler(AgentConfig config, StateDirectory stateDir, LocalMirror mirror, NixosRebuild rebuild, SystemProfile system,
-            StateStore store, LiveStatus status, RolloutPlan plan, MaintenanceWindows windows, Clock clock) throws IOException {
+            StateStore store, LiveStatus status, RolloutPlan plan, MaintenanceWindows windows, RebootPolicy reboot, Clock clock) throws IOException {
         PathVerifier verifier = new PathVerifier(TrustAnchors.load(config.trust()),
                 new TrustSettings(config.trust().verify(), config.trust().policy(), config.trust().maxClockSkew()), clock);
         Optional<ObjectId> deployed = store.current().deployed().map(ObjectId::fromString).filter(mirror::hasCommit);
@@ -231,7 +244,7 @@ public class AgentWiring {
         ProcessRunner runner = new ProcessRunner(deploy.outputTailLines());
         ToplevelActivation byPath = new ToplevelActivation(deploy.cache().nixCommand(), deploy.systemProfile(), deploy.timeout(), stateDir.path(),
                 runner);
-        Activate activate = new Activate(target, mirror, rebuild, byPath, health, system, store, status);
+        Activate activate = new Activate(target, mirror, rebuild, byPath, health, reboot, system, store, status);
         Reconciler.Stages stages = new Reconciler.Stages(
                 new Probe(target, remotes, mirror, store, status, clock),
                 new Gate(store, status, windows, clock),
@@ -298,7 +311,7 @@ public class AgentWiring {
     @Produces
     @Singleton
     ReconcileLoop reconcileLoop(AgentConfig config, Reconciler reconciler, LiveStatus status, AgentMetrics metrics, RolloutStatus rollout,
-            Clock clock) {
+            RebootPolicy reboot, Clock clock) {
         var poll = config.poll();
         metrics.watch(reconciler::state);
         // Here rather than at the rollout status's creation: the loop is built at startup, where a bad window is reported plainly.
@@ -307,6 +320,8 @@ public class AgentWiring {
         listeners.add(outcome -> metrics.record(outcome, clock.instant().getEpochSecond()));
         config.forge().map(forge -> forgeReporter(forge, reconciler.target().host(), rollout.wave())).ifPresent(listeners::add);
         listeners.add(restartWhenFilesChange(ConfigFingerprint.of(config)));
+        // Last: a reboot ends the process, after the outcome was recorded and reported.
+        listeners.add(outcome -> rebootWhenDue(reboot, clock));
         return new ReconcileLoop(reconciler, status, new ReconcileLoop.Cadence(poll.interval(), poll.jitter(), poll.maxBackoff()), clock,
                 listeners, AgentWiring::exit);
     }
@@ -360,6 +375,16 @@ public class AgentWiring {
                 Quarkus.asyncExit(RESTART_EXIT_CODE);
             }
         };
+    }
+
+    private static void rebootWhenDue(RebootPolicy reboot, Clock clock) {
+        try {
+            reboot.rebootIfDue(clock.instant());
+        } catch (IOException e) {
+            LOG.errorf("cannot reboot into the new system: %s", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     void closeLoop(@Disposes ReconcileLoop loop) throws InterruptedException {

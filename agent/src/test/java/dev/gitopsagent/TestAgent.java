@@ -7,6 +7,7 @@ import java.util.Map;
 import dev.gitopsagent.config.AgentConfig;
 import dev.gitopsagent.config.StateDirectory;
 import dev.gitopsagent.deploy.NixosRebuild;
+import dev.gitopsagent.deploy.RebootPolicy;
 import dev.gitopsagent.deploy.SystemProfile;
 import dev.gitopsagent.git.LocalMirror;
 import dev.gitopsagent.git.RemoteAccess;
@@ -58,9 +59,10 @@ public final class TestAgent implements AutoCloseable {
         this.mirror = wiring.localMirror(config, stateDir, access);
         MaintenanceWindows windows = wiring.maintenanceWindows(config);
         RolloutPlan plan = wiring.rolloutPlan(config);
-        this.rollout = wiring.rolloutStatus(plan, windows, store, clock);
-        this.reconciler = wiring.reconciler(config, stateDir, mirror, rebuild, system, store, status, plan, windows, clock);
-        this.loop = wiring.reconcileLoop(config, reconciler, status, metrics, rollout, clock);
+        RebootPolicy reboot = wiring.rebootPolicy(config, stateDir);
+        this.rollout = wiring.rolloutStatus(plan, windows, reboot, store, clock);
+        this.reconciler = wiring.reconciler(config, stateDir, mirror, rebuild, system, store, status, plan, windows, reboot, clock);
+        this.loop = wiring.reconcileLoop(config, reconciler, status, metrics, rollout, reboot, clock);
         this.actions = wiring.operatorActions(config, store, loop, rebuild, system, status, clock);
     }
 

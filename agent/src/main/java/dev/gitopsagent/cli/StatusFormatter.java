@@ -94,6 +94,15 @@ public final class StatusFormatter {
         if (text(rollout, "override") != null) {
             text.append("; operator override pending: ").append(text(rollout, "override"));
         }
+        JsonNode reboot = rollout.path("rebootPending");
+        if (reboot.isArray() && !reboot.isEmpty()) {
+            List<String> changes = new ArrayList<>();
+            reboot.forEach(change -> changes.add(change.asText()));
+            text.append("; reboot pending (").append(String.join(", ", changes)).append(" changed)");
+            String next = text(rollout, "nextRebootWindow");
+            text.append(next != null ? ", next reboot window at " + next
+                    : rollout.path("rebootWindows").isEmpty() ? ", no reboot window: reboot by hand" : ", reboot window open");
+        }
         return text.toString();
     }
 

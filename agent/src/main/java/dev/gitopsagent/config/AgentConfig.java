@@ -225,6 +225,40 @@ public interface AgentConfig {
 
         /** Cache mode: activate the closure CI pushed to a binary cache instead of building on the host. */
         Cache cache();
+
+        /** What happens when a new generation needs a reboot (kernel, initrd or kernel parameters changed). */
+        Reboot reboot();
+    }
+
+    /**
+     * A generation whose kernel, kernel modules, initrd or kernel parameters differ from the booted
+     * system's only takes full effect after a reboot. This says how it is activated and when the agent
+     * reboots into it.
+     */
+    interface Reboot {
+        /** {@code switch}: activate it now, the new kernel waits for a reboot; {@code boot}: only make it the boot default. */
+        @WithDefault("switch")
+        RebootActivation activation();
+
+        /**
+         * Reboot windows, in the syntax of {@code gitops.deploy.windows}: while a reboot is pending and one
+         * is open, the agent runs {@code command}. Absent: the agent never reboots the host itself.
+         */
+        Optional<String> windows();
+
+        /** Run with {@code sh -c} to reboot. */
+        @WithDefault("systemctl reboot")
+        @NotBlank
+        String command();
+
+        /** The system the host booted, compared with the new generation. */
+        @WithDefault("/run/booted-system")
+        Path bootedSystem();
+    }
+
+    /** How a generation that needs a reboot is activated. */
+    enum RebootActivation {
+        SWITCH, BOOT
     }
 
     /**

@@ -12,6 +12,7 @@ import dev.gitopsagent.deploy.FlakeRef;
 import dev.gitopsagent.deploy.HealthGate;
 import dev.gitopsagent.deploy.NixosRebuild;
 import dev.gitopsagent.deploy.ProcessRunner;
+import dev.gitopsagent.deploy.RebootPolicy;
 import dev.gitopsagent.deploy.SystemProfile;
 import dev.gitopsagent.deploy.ToplevelActivation;
 import dev.gitopsagent.git.LocalMirror;
@@ -28,8 +29,8 @@ public final class Activate {
 
     private static final Logger LOG = Logger.getLogger(Activate.class);
 
-    /** An activated (or, in dry-run, described) system and everything its commands printed. */
-    record Activated(Realise.Built built, List<String> output) {
+    /** An activated (or, in dry-run, described) system, how, and everything its commands printed. */
+    record Activated(Realise.Built built, Action action, List<String> output) {
 
         Select.Candidate candidate() {
             return built.candidate();
@@ -43,12 +44,14 @@ public final class Activate {
     private final NixosRebuild rebuild;
     private final ToplevelActivation byPath;
     private final HealthGate health;
+    private final RebootPolicy reboot;
     private final SystemProfile system;
     private final StateStore store;
     private final LiveStatus status;
 
     public Activate(Reconciler.Target target, LocalMirror mirror, NixosRebuild rebuild, ToplevelActivation byPath, HealthGate health,
-            SystemProfile system, StateStore store, LiveStatus status) {
+            RebootPolicy reboot, SystemProfile system, StateStore store, LiveStatus status) {
+        this.reboot = reboot;
         this.target = target;
         this.mirror = mirror;
         this.rebuild = rebuild;
@@ -72,8 +75,10 @@ public final class Activate {
                 LOG.infof("dry-run: %s", wouldRun);
                 output.add(wouldRun);
             }
-            return Step.proceed(new Activated(built, output));
+            return Step.proceed(new Activated(built, action, output));
         }
+        // A generation that needs a reboot may be made the boot default only (the reboot policy).
+        action = reboot.actionFor(action, built.toplevel());
         int generationBefore = generation();
         // What to go back to if this breaks the host: for a test, whatever runs now; for a switch, the boot default.
         Optional<String> previous = candidate.testing() ? store.current().running() : store.current().deployed();
@@ -96,7 +101,7 @@ public final class Activate {
                 return Step.stop(new Halt.Failed(built, reason, restored.rollback(), output));
             }
         }
-        return Step.proceed(new Activated(built, output));
+        return Step.proceed(new Activated(built, action, output));
     }
 
     /**

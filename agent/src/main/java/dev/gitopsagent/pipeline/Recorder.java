@@ -47,7 +47,7 @@ public final class Recorder {
         Instant finished = clock.instant();
         Integer generation = system.currentGeneration().map(SystemProfile.Generation::number).orElse(null);
         var signature = built.verified().signature();
-        Deployment deployment = new Deployment(commit, candidate.action().toString(), Deployment.Result.SUCCEEDED, built.started(), finished,
+        Deployment deployment = new Deployment(commit, activated.action().toString(), Deployment.Result.SUCCEEDED, built.started(), finished,
                 Duration.between(built.started(), finished).toMillis(), null, signature, generation, activated.output());
         store.update(s -> (candidate.testing() ? s.withTesting(commit) : s.withDeployed(commit, finished, signature))
                 .withOverride(null)
@@ -59,8 +59,8 @@ public final class Recorder {
         if (!candidate.testing() && candidate.action().runsAnything()) {
             mark.record(commit);
         }
-        LOG.infof("deployed %s from %s (%s)", commit, candidate.branch(), candidate.action());
-        return new ReconcileOutcome.Deployed(commit, candidate.action().toString());
+        LOG.infof("deployed %s from %s (%s)", commit, candidate.branch(), activated.action());
+        return new ReconcileOutcome.Deployed(commit, activated.action().toString());
     }
 
     ReconcileOutcome stopped(Halt halt) throws IOException {

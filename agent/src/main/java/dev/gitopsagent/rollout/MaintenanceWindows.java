@@ -23,6 +23,11 @@ public record MaintenanceWindows(List<MaintenanceWindow> windows) {
 
     /** Parses the configured windows; a bad one stops startup naming the key and the window. */
     public static MaintenanceWindows parse(String texts) {
+        return parse(texts, KEY);
+    }
+
+    /** The same syntax under another key (the reboot windows). */
+    public static MaintenanceWindows parse(String texts, String key) {
         List<MaintenanceWindow> parsed = new ArrayList<>();
         for (String text : texts.split(";")) {
             if (text.isBlank()) {
@@ -31,7 +36,7 @@ public record MaintenanceWindows(List<MaintenanceWindow> windows) {
             try {
                 parsed.add(MaintenanceWindow.parse(text.trim()));
             } catch (IllegalArgumentException e) {
-                throw new InvalidConfigException(KEY, e.getMessage());
+                throw new InvalidConfigException(key, e.getMessage());
             }
         }
         return new MaintenanceWindows(parsed);

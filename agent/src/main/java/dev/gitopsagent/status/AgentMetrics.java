@@ -104,6 +104,9 @@ public final class AgentMetrics {
         Gauge.builder("gitops_rollout_activation_timestamp_seconds", rollout,
                 r -> r.activatesAt().map(at -> (double) at.getEpochSecond()).orElse(Double.NaN))
                 .description("When the waiting commit will be activated (Unix time); NaN when nothing waits, a halt holds it or it waits for the cache or the forge gate").strongReference(true).register(registry);
+        Gauge.builder("gitops_reboot_pending", rollout, r -> r.rebootPending() ? 1.0 : 0.0)
+                .description("1 while the boot default changes the kernel, kernel modules, initrd or kernel parameters of the booted system")
+                .strongReference(true).register(registry);
         Gauge.builder("gitops_cache_waiting_since_timestamp_seconds", rollout,
                 r -> r.waiting().filter(evaluation -> "cache".equals(evaluation.waitingFor())).map(Evaluation::since)
                         .map(since -> (double) since.getEpochSecond()).orElse(Double.NaN))

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
+import dev.gitopsagent.deploy.RebootPolicy;
 import dev.gitopsagent.rollout.MaintenanceWindows;
 import dev.gitopsagent.rollout.RolloutPlan;
 import dev.gitopsagent.state.Evaluation;
@@ -28,24 +29,34 @@ public final class RolloutStatus {
      * @param waitingSince when the wait began, for a wait with a deadline (the cache); null otherwise
      * @param windowOpen  null when no window is configured
      * @param override    {@code deploy-now} or {@code skip-window} while an operator's override is unused
+     * @param rebootPending what a reboot into the boot default would change ({@code kernel}, {@code initrd}, ...); empty when none is pending
+     * @param rebootWindows when the agent may reboot; empty: it never reboots by itself
+     * @param nextRebootWindow when the next reboot window opens, while a reboot is pending and none is open
      */
     public record Report(int wave, boolean waveDerived, int waves, String soak, List<String> windows, Boolean windowOpen,
             Instant nextWindow, String waitingFor, String waitingCommit, String waitReason, Instant activatesAt, Instant waitingSince,
-            String override) {
+            String override, List<String> rebootPending, List<String> rebootWindows, Instant nextRebootWindow) {
     }
 
     private static final Set<String> UNTIMED = Set.of("cache", "forge");
 
     private final RolloutPlan plan;
     private final MaintenanceWindows windows;
+    private final RebootPolicy reboot;
     private final StateStore store;
     private final Clock clock;
 
-    public RolloutStatus(RolloutPlan plan, MaintenanceWindows windows, StateStore store, Clock clock) {
+    public RolloutStatus(RolloutPlan plan, MaintenanceWindows windows, RebootPolicy reboot, StateStore store, Clock clock) {
         this.plan = plan;
         this.windows = windows;
+        this.reboot = reboot;
         this.store = store;
         this.clock = clock;
+    }
+
+    /** 1 while a reboot into the boot default would change the kernel, initrd or kernel parameters. */
+    public boolean rebootPending() {
+        return !reboot.pending().isEmpty();
     }
 
     public int wave() {
@@ -70,6 +81,7 @@ public final class RolloutStatus {
         Instant now = clock.instant();
         Optional<Evaluation> waiting = waiting();
         Optional<Instant> closedUntil = windows.closedUntil(now);
+        List<String> rebootPending = reboot.pending();
         return new Report(plan.wave().number(), plan.wave().derived(), plan.waves(), plan.soak().toString(), windows.texts(),
                 windows.windows().isEmpty() ? null : closedUntil.isEmpty(),
                 closedUntil.orElse(null),
@@ -78,6 +90,8 @@ public final class RolloutStatus {
                 waiting.map(Evaluation::reason).orElse(null),
                 activatesAt().orElse(null),
                 waiting.map(Evaluation::since).orElse(null),
-                store.current().pendingOverride().map(OperatorOverride::kind).map(OperatorOverride.Kind::word).orElse(null));
+                store.current().pendingOverride().map(OperatorOverride::kind).map(OperatorOverride.Kind::word).orElse(null),
+                rebootPending, reboot.windows().texts(),
+                rebootPending.isEmpty() ? null : reboot.windows().closedUntil(now).orElse(null));
     }
 }

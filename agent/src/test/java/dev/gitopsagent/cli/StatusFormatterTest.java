@@ -74,6 +74,16 @@ class StatusFormatterTest {
     }
 
     @Test
+    void aPendingRebootSaysWhatChangedAndWhenTheAgentWillReboot() throws Exception {
+        String text = formatter.format(json("""
+                {"host":"web1","rollout":{"wave":0,"waveDerived":false,"waves":1,"windows":[],"rebootPending":["kernel","initrd"],
+                 "rebootWindows":["Sun 03:00 UTC for 1h"],"nextRebootWindow":"2025-03-09T03:00:00Z"}}
+                """));
+
+        assertThat(text).contains("rollout:       wave 0; reboot pending (kernel, initrd changed), next reboot window at 2025-03-09T03:00:00Z\n");
+    }
+
+    @Test
     void aSuspendedAgentSaysWhyAndHowToResume() throws Exception {
         String text = formatter.format(json("""
                 {"host":"web1","suspended":true,

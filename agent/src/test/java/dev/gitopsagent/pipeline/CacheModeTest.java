@@ -18,10 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.gitopsagent.TestAgent;
 import dev.gitopsagent.config.InvalidConfigException;
 import dev.gitopsagent.config.StartupChecks;
-import dev.gitopsagent.deploy.FlakeRef;
 import dev.gitopsagent.rollout.Wait;
 import dev.gitopsagent.state.Deployment;
 import dev.gitopsagent.testing.Fleet;
+import dev.gitopsagent.testing.NixTestSystem;
 import dev.gitopsagent.testing.PrivateNix;
 import dev.gitopsagent.testing.SettableClock;
 import dev.gitopsagent.testing.TestKeys;
@@ -61,7 +61,7 @@ class CacheModeTest {
         currentSystem = dir.resolve("host/run/current-system");
         Files.createDirectories(profile.getParent());
         Files.createDirectories(currentSystem.getParent());
-        writeFlake();
+        NixTestSystem.write(fleet.work(), activations, currentSystem);
         clock = new SettableClock(START);
     }
 
@@ -233,50 +233,10 @@ class CacheModeTest {
 
     /** What CI builds: the same commit, from the forge's repository. */
     private String installable(String commit) {
-        return new FlakeRef(fleet.remote(), "main", commit, Fleet.HOST).url() + "#nixosConfigurations.\"" + Fleet.HOST
-                + "\".config.system.build.toplevel";
+        return NixTestSystem.installable(fleet.remote(), commit, Fleet.HOST);
     }
 
     private String expectedToplevel(String commit) {
         return nix.run("eval", "--raw", installable(commit) + ".outPath").orThrow().stdout().strip();
-    }
-
-    /**
-     * A flake without nixpkgs whose toplevel is a plain derivation (builder /bin/sh, offline): it
-     * carries the commit it was built from, and its switch-to-configuration records its action and
-     * points this test's current-system link at it.
-     */
-    private void writeFlake() {
-        fleet.work().writeFile("flake.nix", """
-                {
-                  outputs = { self }: {
-                    nixosConfigurations = builtins.mapAttrs (name: _: {
-                      config.system.build.toplevel = derivation {
-                        name = "nixos-system-${name}";
-                        system = "x86_64-linux";
-                        builder = "/bin/sh";
-                        args = [ ./build.sh ];
-                        PATH = "/usr/bin:/bin";
-                        revision = self.rev or "dirty";
-                        configuration = builtins.readFile (./hosts + "/${name}/configuration.nix");
-                        activations = "%s";
-                        currentSystem = "%s";
-                      };
-                    }) (builtins.readDir ./hosts);
-                  };
-                }
-                """.formatted(activations, currentSystem));
-        fleet.work().writeFile("build.sh", """
-                set -eu
-                mkdir -p "$out/bin" "$out/etc/gitops-agent"
-                printf '%s' "$revision" >"$out/etc/gitops-agent/revision"
-                printf '%s' "$configuration" >"$out/configuration.nix"
-                cat >"$out/bin/switch-to-configuration" <<EOF
-                #!/bin/sh
-                echo "\\$1 $out" >>"$activations"
-                case "\\$1" in switch | test) ln -sfn "$out" "$currentSystem" ;; esac
-                EOF
-                chmod +x "$out/bin/switch-to-configuration"
-                """);
     }
 }

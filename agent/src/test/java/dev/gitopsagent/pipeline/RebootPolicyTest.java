@@ -1,0 +1,153 @@
+package dev.gitopsagent.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.gitopsagent.TestAgent;
+import dev.gitopsagent.testing.Fleet;
+import dev.gitopsagent.testing.NixTestSystem;
+import dev.gitopsagent.testing.PrivateNix;
+import dev.gitopsagent.testing.SettableClock;
+import dev.gitopsagent.testing.TestKeys;
+
+/**
+ * {@code gitops.deploy.reboot.*} with real Nix toplevels (cache mode on a private store, as in
+ * {@link CacheModeTest}): a new generation whose kernel differs from the booted system's is
+ * activated with {@code boot} when so configured, reported as {@code reboot pending}, and rebooted
+ * into once, only inside a reboot window. The reboot command is a script that records its runs; the
+ * clock is set by hand to reach the window.
+ */
+class RebootPolicyTest {
+
+    /** A Monday; the reboot window is Sunday night. */
+    private static final Instant MONDAY = Instant.parse("2030-01-07T10:00:00Z");
+    private static final Instant SUNDAY_NIGHT = Instant.parse("2030-01-13T03:00:00Z");
+    private static final String REBOOT_WINDOW = "Sun 03:00 UTC for 1h";
+
+    @TempDir
+    Path dir;
+
+    Fleet fleet;
+    PrivateNix nix;
+    PrivateNix.SigningKey ciKey;
+    Path cache;
+    Path activations;
+    Path profile;
+    Path currentSystem;
+    Path bootedSystem;
+    Path reboots;
+    SettableClock clock;
+    TestAgent agent;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        fleet = Fleet.create(dir.resolve("fleet"));
+        nix = PrivateNix.create(dir.resolve("nix"));
+        ciKey = nix.signingKey("ci.example.test-1");
+        cache = dir.resolve("cache");
+        activations = dir.resolve("host/activations");
+        profile = dir.resolve("host/profiles/system");
+        currentSystem = dir.resolve("host/run/current-system");
+        bootedSystem = dir.resolve("host/run/booted-system");
+        reboots = dir.resolve("host/reboots");
+        Files.createDirectories(profile.getParent());
+        Files.createDirectories(currentSystem.getParent());
+        NixTestSystem.write(fleet.work(), activations, currentSystem);
+        clock = new SettableClock(MONDAY);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        agent.close();
+        fleet.close();
+    }
+
+    @Test
+    void aNewKernelIsActivatedWithBootAndRebootedIntoOnceInsideTheRebootWindow() throws Exception {
+        agent = start(Map.of("gitops.deploy.reboot.activation", "boot", "gitops.deploy.reboot.windows", REBOOT_WINDOW));
+        bootInto(deploy("first system").toplevel());
+        Deployed userland = deploy("userland change", () -> fleet.work().writeFile("hosts/web1/configuration.nix", "{ }\n"));
+        assertThat(userland.outcome()).isEqualTo(new ReconcileOutcome.Deployed(userland.commit(), "switch"));
+        assertThat(agent.rollout().report().rebootPending()).isEmpty();
+
+        Deployed kernel = deploy("new kernel", () -> NixTestSystem.kernel(fleet.work(), Fleet.HOST, "6.12"));
+
+        assertThat(kernel.outcome()).isEqualTo(new ReconcileOutcome.Deployed(kernel.commit(), "boot"));
+        assertThat(Files.readAllLines(activations)).last().isEqualTo("boot " + kernel.toplevel());
+        assertThat(currentSystem.toRealPath()).as("the running system stays").isEqualTo(Path.of(userland.toplevel()));
+        assertThat(profile.toRealPath()).as("the boot default is the new system").isEqualTo(Path.of(kernel.toplevel()));
+        assertThat(agent.rollout().report().rebootPending()).containsExactly("kernel");
+        assertThat(agent.rollout().report().nextRebootWindow()).isEqualTo(SUNDAY_NIGHT);
+        assertThat(agent.gauge("gitops_reboot_pending")).isEqualTo(1.0);
+        assertThat(reboots).as("no reboot outside the window").doesNotExist();
+
+        clock.set(SUNDAY_NIGHT.plusSeconds(600));
+        assertThat(agent.reconcileOnLoop()).isEqualTo(new ReconcileOutcome.Unchanged(kernel.commit()));
+        assertThat(agent.reconcileOnLoop()).isEqualTo(new ReconcileOutcome.Unchanged(kernel.commit()));
+
+        assertThat(Files.readAllLines(reboots)).as("one reboot per boot default").containsExactly("reboot");
+        bootInto(kernel.toplevel());
+        assertThat(agent.rollout().report().rebootPending()).isEmpty();
+        assertThat(agent.gauge("gitops_reboot_pending")).isZero();
+    }
+
+    @Test
+    void withSwitchANewKernelIsActivatedNowAndWithoutRebootWindowsNeverRebooted() throws Exception {
+        agent = start(Map.of());
+        bootInto(deploy("first system").toplevel());
+
+        Deployed kernel = deploy("new kernel", () -> NixTestSystem.kernel(fleet.work(), Fleet.HOST, "6.12"));
+        clock.set(SUNDAY_NIGHT.plusSeconds(600));
+        agent.reconcileOnLoop();
+
+        assertThat(kernel.outcome()).isEqualTo(new ReconcileOutcome.Deployed(kernel.commit(), "switch"));
+        assertThat(currentSystem.toRealPath()).isEqualTo(Path.of(kernel.toplevel()));
+        assertThat(agent.rollout().report().rebootPending()).containsExactly("kernel");
+        assertThat(agent.rollout().report().rebootWindows()).isEmpty();
+        assertThat(reboots).doesNotExist();
+    }
+
+    /** One pushed, CI-built commit and what the agent's own loop did with it. */
+    private record Deployed(String commit, String toplevel, ReconcileOutcome outcome) {
+    }
+
+    private Deployed deploy(String message) throws Exception {
+        return deploy(message, () -> { });
+    }
+
+    private Deployed deploy(String message, Runnable change) throws Exception {
+        change.run();
+        String commit = fleet.pushSignedAt(TestKeys.trustedSsh(), message, clock.instant());
+        String toplevel = nix.publish(NixTestSystem.installable(fleet.remote(), commit, Fleet.HOST), cache, ciKey);
+        return new Deployed(commit, toplevel, agent.reconcileOnLoop());
+    }
+
+    /** What the boot loader would do: /run/booted-system is the system the host started. */
+    private void bootInto(String toplevel) throws Exception {
+        Files.deleteIfExists(bootedSystem);
+        Files.createSymbolicLink(bootedSystem, Path.of(toplevel));
+    }
+
+    private TestAgent start(Map<String, String> reboot) throws Exception {
+        Map<String, String> properties = fleet.agentProperties();
+        properties.put("gitops.deploy.cache.substituters", "file://" + cache);
+        properties.put("gitops.deploy.cache.trusted-public-keys", ciKey.publicKey());
+        properties.put("gitops.deploy.cache.nix-command", nix.command().toString());
+        properties.put("gitops.deploy.system-profile", profile.toString());
+        properties.put("gitops.deploy.current-system", currentSystem.toString());
+        properties.put("gitops.deploy.timeout", "2m");
+        properties.put("gitops.deploy.reboot.booted-system", bootedSystem.toString());
+        properties.put("gitops.deploy.reboot.command", "echo reboot >>" + reboots);
+        properties.putAll(reboot);
+        return TestAgent.start(properties, clock);
+    }
+}
