@@ -112,6 +112,8 @@ let
     "gitops.repository.ssh-key-file" = cfg.repository.sshKeyFile;
     "gitops.repository.known-hosts-file" = if cfg.repository.knownHostsFile == null then null else "/etc/gitops-agent/known_hosts";
     "gitops.repository.timeout" = cfg.repository.timeout;
+    "gitops.repository.fetch.max-bytes" = cfg.repository.fetch.maxBytes;
+    "gitops.repository.fetch.max-objects" = cfg.repository.fetch.maxObjects;
     "gitops.host" = cfg.host;
     "gitops.state-dir" = cfg.stateDir;
     "gitops.poll.interval" = cfg.poll.interval;
@@ -276,6 +278,27 @@ in
         description = "known_hosts file pinning the SSH host key of the Git server. Public data, so a path in the flake is fine: it is installed as /etc/gitops-agent/known_hosts, which agent.properties names.";
       };
       timeout = durationOption "60s" "Network timeout for one fetch from one remote; the next mirror is tried after it.";
+      fetch = {
+        maxBytes = mkOption {
+          type = types.ints.positive;
+          default = 536870912;
+          description = ''
+            Pack bytes one fetch may bring in (the first fetch brings the whole
+            history). More is refused (`fetch-too-large`): nothing of it is kept,
+            nothing is built, and the next poll tries again. A 50,000-commit
+            repository has a pack of about 44 MiB.
+          '';
+        };
+        maxObjects = mkOption {
+          type = types.ints.positive;
+          default = 1000000;
+          description = ''
+            Objects one fetch may bring in, read from the pack header before the
+            objects are. More is refused (`too-many-objects`). A 50,000-commit
+            repository has about 250,000 objects.
+          '';
+        };
+      };
     };
 
     host = mkOption {

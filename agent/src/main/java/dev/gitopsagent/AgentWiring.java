@@ -27,6 +27,7 @@ import dev.gitopsagent.deploy.ProcessRunner;
 import dev.gitopsagent.deploy.RebootPolicy;
 import dev.gitopsagent.deploy.SystemProfile;
 import dev.gitopsagent.deploy.ToplevelActivation;
+import dev.gitopsagent.git.FetchBounds;
 import dev.gitopsagent.git.LocalMirror;
 import dev.gitopsagent.git.Remote;
 import dev.gitopsagent.git.RemoteAccess;
@@ -213,7 +214,8 @@ public class AgentWiring {
     @Produces
     @Singleton
     LocalMirror localMirror(AgentConfig config, StateDirectory stateDir, RemoteAccess access) throws IOException {
-        return LocalMirror.open(stateDir.resolve("repo.git"), config.repository().branch(), access);
+        return LocalMirror.open(stateDir.resolve("repo.git"), config.repository().branch(), access,
+                FetchBounds.configured(config.repository()));
     }
 
     void closeMirror(@Disposes LocalMirror mirror) {

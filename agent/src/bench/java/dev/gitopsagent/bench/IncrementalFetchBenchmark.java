@@ -9,6 +9,7 @@ import org.eclipse.jgit.lib.ObjectId;
 
 import dev.gitopsagent.TestAgent;
 import dev.gitopsagent.config.AgentConfig;
+import dev.gitopsagent.git.FetchBounds;
 import dev.gitopsagent.git.LocalMirror;
 import dev.gitopsagent.git.Remote;
 import dev.gitopsagent.git.RemoteAccess;
@@ -48,7 +49,8 @@ final class IncrementalFetchBenchmark {
             Remote remote = Remote.parse("origin", url, "gitops.repository.url");
             WireMeter wire = new WireMeter(server);
             try (RemoteAccess access = RemoteAccess.from(config.repository(), state);
-                    LocalMirror mirror = LocalMirror.open(state.resolve("repo.git"), "main", access)) {
+                    LocalMirror mirror = LocalMirror.open(state.resolve("repo.git"), "main", access,
+                            FetchBounds.configured(config.repository()))) {
                 Cost agentClone = wire.measure(() -> InProcess.measure(() -> mirror.fetch(remote, List.of("main"))));
                 Cost gitClone = wire.measure(() -> shell.time(work, ShellTimer.command("git", "clone", "-q", "--bare", "--no-tags", url, "cli.git")));
                 String label = String.format(java.util.Locale.ROOT, "%,d", commits + 1);

@@ -94,6 +94,25 @@ public interface AgentConfig {
         /** Network timeout for one remote operation. */
         @WithDefault("60s")
         Duration timeout();
+
+        Fetch fetch();
+    }
+
+    /**
+     * How much one fetch may bring in; more is refused with the key named, and nothing of it kept. A
+     * 50,000-commit configuration repository (250,000 objects, a 44 MiB pack) fits the defaults about
+     * ten and four times over.
+     */
+    interface Fetch {
+        /** Pack bytes one fetch may receive (the first fetch receives the whole history). */
+        @WithDefault("536870912")
+        @Min(1)
+        long maxBytes();
+
+        /** Objects one fetch may receive. */
+        @WithDefault("1000000")
+        @Min(1)
+        long maxObjects();
     }
 
     /** What one remote is sent: an HTTPS token (never over http://) or an SSH key checked against a pinned host key. */

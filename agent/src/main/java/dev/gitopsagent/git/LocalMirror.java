@@ -50,24 +50,27 @@ public final class LocalMirror implements AutoCloseable {
     private final Path directory;
     private final String headBranch;
     private final RemoteAccess access;
+    private final FetchBounds bounds;
     /** HTTP remotes that did not answer a direct ls-refs request; they get JGit's two-request probe. */
     private final Set<String> noDirectLsRefs = ConcurrentHashMap.newKeySet();
     /** Volatile: the status page reads commit subjects from HTTP threads while the reconcile thread may re-create the clone. */
     private volatile Repository repository;
 
-    private LocalMirror(Path directory, String headBranch, RemoteAccess access, Repository repository) {
+    private LocalMirror(Path directory, String headBranch, RemoteAccess access, FetchBounds bounds, Repository repository) {
         this.directory = directory;
         this.headBranch = headBranch;
         this.access = access;
+        this.bounds = bounds;
         this.repository = repository;
     }
 
     /**
      * Opens the clone, creating it when missing and re-creating it when it is corrupt. {@code HEAD}
-     * names {@code headBranch} (the main branch), which exists from the first fetch on.
+     * names {@code headBranch} (the main branch), which exists from the first fetch on. Every fetch into
+     * it is held to {@code bounds}.
      */
-    public static LocalMirror open(Path directory, String headBranch, RemoteAccess access) throws IOException {
-        return new LocalMirror(directory, headBranch, access, openOrCreate(directory, headBranch));
+    public static LocalMirror open(Path directory, String headBranch, RemoteAccess access, FetchBounds bounds) throws IOException {
+        return new LocalMirror(directory, headBranch, access, bounds, openOrCreate(directory, headBranch, bounds));
     }
 
     public Repository repository() {
@@ -125,9 +128,20 @@ public final class LocalMirror implements AutoCloseable {
      * Fetches the branches into {@code refs/heads/<branch>} and returns where each points. Whichever
      * remote answered, the local branch is where that remote's branch is: nothing is built from it
      * before its commits are verified, and the build names the verified commit id.
+     *
+     * @throws FetchRefusedException when the remote sent more than the bounds allow, or shallow
+     *         information: the branches and objects of the mirror are as before
      */
     public Map<String, ObjectId> fetch(Remote remote, Collection<String> branches) throws IOException {
         List<RefSpec> specs = branches.stream().map(branch -> new RefSpec("+refs/heads/" + branch + ":refs/heads/" + branch)).toList();
+        try {
+            return fetch(remote, branches, specs);
+        } finally {
+            keepFullHistory();
+        }
+    }
+
+    private Map<String, ObjectId> fetch(Remote remote, Collection<String> branches, List<RefSpec> specs) throws IOException {
         boolean first = startsEmpty();
         try (Transport transport = Transport.open(repository, remote.uri())) {
             access.apply(remote, transport);
@@ -166,6 +180,19 @@ public final class LocalMirror implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    /**
+     * Takes away the shallow file a server's unsolicited shallow information left behind, whether the
+     * fetch failed after it or not ({@link BoundedRepository} refuses the pack that follows it). The
+     * mirror has full history or it is not the mirror.
+     */
+    private void keepFullHistory() throws IOException {
+        if (!repository.getObjectDatabase().getShallowCommits().isEmpty()) {
+            LOG.warnf("the remote sent shallow information; removed it from %s", directory);
+            repository.getObjectDatabase().setShallowCommits(Set.of());
+            throw BoundedRepository.unsolicitedShallow();
+        }
     }
 
     /**
@@ -229,14 +256,17 @@ public final class LocalMirror implements AutoCloseable {
         LOG.warnf("re-creating the local clone at %s", directory);
         repository.close();
         FileTrees.deleteRecursively(directory);
-        repository = openOrCreate(directory, headBranch);
+        repository = openOrCreate(directory, headBranch, bounds);
     }
 
-    private static Repository openOrCreate(Path directory, String headBranch) throws IOException {
+    private static Repository openOrCreate(Path directory, String headBranch, FetchBounds bounds) throws IOException {
         if (Files.isDirectory(directory)) {
             try {
-                Repository existing = new FileRepositoryBuilder().setGitDir(directory.toFile()).setMustExist(true).build();
+                Repository existing = BoundedRepository.open(new FileRepositoryBuilder().setGitDir(directory.toFile()).setMustExist(true), bounds);
                 try (RevWalk walk = new RevWalk(existing)) {
+                    if (!existing.getObjectDatabase().getShallowCommits().isEmpty()) {
+                        throw new IOException("it is shallow: its history is cut");
+                    }
                     for (Ref ref : existing.getRefDatabase().getRefs()) {
                         walk.parseCommit(ref.getObjectId());
                     }
@@ -252,7 +282,7 @@ public final class LocalMirror implements AutoCloseable {
             }
         }
         Files.createDirectories(directory.getParent());
-        Repository created = new FileRepositoryBuilder().setGitDir(directory.toFile()).setBare().build();
+        Repository created = BoundedRepository.open(new FileRepositoryBuilder().setGitDir(directory.toFile()).setBare(), bounds);
         created.create(true);
         StoredConfig config = created.getConfig();
         config.setInt("protocol", null, "version", 2);

@@ -2,6 +2,7 @@ package dev.gitopsagent.pipeline;
 
 import java.io.IOException;
 import java.util.Map;
+import java.util.Optional;
 
 import org.eclipse.jgit.errors.CorruptObjectException;
 import org.eclipse.jgit.errors.MissingObjectException;
@@ -9,13 +10,15 @@ import org.eclipse.jgit.errors.PackInvalidException;
 import org.eclipse.jgit.lib.ObjectId;
 import org.jboss.logging.Logger;
 
+import dev.gitopsagent.git.FetchRefusedException;
 import dev.gitopsagent.git.LocalMirror;
 import dev.gitopsagent.git.Remote;
 import dev.gitopsagent.status.LiveStatus;
 
 /**
- * Stage 2: are the advertised commits here, and complete? Fetches them into the local mirror; a
- * damaged mirror is re-cloned once.
+ * Stage 2: are the advertised commits here, complete and bounded? Fetches them into the local
+ * mirror; a damaged mirror is re-cloned once. A fetch over its bounds, or one that would cut the
+ * mirror's history, is refused: nothing of it is kept, and the next poll tries again.
  */
 public final class Fetch {
 
@@ -34,7 +37,18 @@ public final class Fetch {
     }
 
     Step<Fetched> commits(Probe.RemoteHeads heads) throws IOException {
-        Map<String, ObjectId> fetched = fetch(heads.remote(), heads);
+        Map<String, ObjectId> fetched;
+        try {
+            fetched = fetch(heads.remote(), heads);
+        } catch (IOException e) {
+            Optional<FetchRefusedException> refused = FetchRefusedException.in(e);
+            if (refused.isEmpty()) {
+                throw e;
+            }
+            // The heads are not in the mirror, so Probe does not take this refusal as final: the next poll fetches again.
+            return Step.stop(new Halt.Refused(heads.main().name(), "fetch from " + heads.remote() + " stopped: " + refused.get().getMessage(),
+                    heads.describe(), refused.get().reason().label()));
+        }
         status.remoteHeadCommittedAt(mirror.commitTime(fetched.get(heads.mainBranch())).orElse(null));
         return Step.proceed(new Fetched(heads.mainBranch(), fetched, heads.describe()));
     }

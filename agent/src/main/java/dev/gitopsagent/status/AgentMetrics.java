@@ -58,7 +58,7 @@ public final class AgentMetrics {
             }
         } else if (outcome instanceof ReconcileOutcome.Refused refused) {
             deployments("refused").increment();
-            Counter.builder("gitops_refusals_total").description("Refused commits, by reason (verification reasons and not-descendant)")
+            Counter.builder("gitops_refusals_total").description("Refused commits and fetches, by reason (verification reasons, not-descendant, fetch bounds, unsolicited shallow)")
                     .tag("reason", refused.cause()).register(registry).increment();
         }
     }

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.gitopsagent.TestAgent;
+import dev.gitopsagent.git.FetchBounds;
 import dev.gitopsagent.git.LocalMirror;
 import dev.gitopsagent.git.Remote;
 import dev.gitopsagent.git.RemoteAccess;
@@ -43,7 +44,7 @@ class RealNixBuildTest {
         var config = TestAgent.configFrom(properties);
         Path state = Files.createDirectories(root.resolve("state"));
         access = RemoteAccess.from(config.repository(), state);
-        mirror = LocalMirror.open(state.resolve("repo.git"), "main", access);
+        mirror = LocalMirror.open(state.resolve("repo.git"), "main", access, FetchBounds.configured(config.repository()));
     }
 
     @AfterEach

@@ -207,7 +207,7 @@ class LocalMirrorTest {
         var config = TestAgent.configFrom(with(extra));
         Path state = Files.createDirectories(root.resolve("state"));
         access = RemoteAccess.from(config.repository(), state);
-        mirror = LocalMirror.open(state.resolve("repo.git"), "main", access);
+        mirror = LocalMirror.open(state.resolve("repo.git"), "main", access, FetchBounds.configured(config.repository()));
     }
 
     private String git(String... args) {

@@ -52,6 +52,7 @@ public final class GitHttpServer implements AutoCloseable {
     private final AtomicInteger protocolV2RequestCount = new AtomicInteger();
     private volatile String requiredAuthorization;
     private volatile String requiredUser;
+    private volatile String shallowCommit;
     private HttpServer server;
     private int port;
 
@@ -148,6 +149,16 @@ public final class GitHttpServer implements AutoCloseable {
         this.requiredAuthorization = basic(user, password);
     }
 
+    /**
+     * From now on, every upload-pack answer that carries a pack first says, in a protocol v2
+     * {@code shallow-info} section, that {@code commit} is shallow: what a server that cuts the client's
+     * history sends. Real servers send it only to clients that asked for a shallow fetch; this one sends
+     * it unasked. {@code null} stops it.
+     */
+    public void sendUnsolicitedShallow(String commit) {
+        this.shallowCommit = commit;
+    }
+
     @Override
     public synchronized void close() {
         stop();
@@ -212,6 +223,7 @@ public final class GitHttpServer implements AutoCloseable {
             CompletableFuture<Void> feeding = CompletableFuture.runAsync(() -> feed(requestBody, cgi), pumps);
             CompletableFuture<String> errors = CompletableFuture.supplyAsync(() -> drain(cgi.getErrorStream()), pumps);
             InputStream cgiOutput = cgi.getInputStream();
+            String shallow = shallowCommit;
             CgiResponseHead head;
             try {
                 head = CgiResponseHead.readFrom(cgiOutput);
@@ -226,7 +238,9 @@ public final class GitHttpServer implements AutoCloseable {
             exchange.sendResponseHeaders(head.status(), length);
             if (!noBody) {
                 try (OutputStream body = CountingStreams.counting(exchange.getResponseBody(), bytesSent)) {
-                    cgiOutput.transferTo(body);
+                    InputStream answer = shallow != null && exchange.getRequestURI().getPath().endsWith("/git-upload-pack")
+                            ? ShallowInfo.insertBeforePackfile(cgiOutput, shallow) : cgiOutput;
+                    answer.transferTo(body);
                 }
             }
             feeding.join();

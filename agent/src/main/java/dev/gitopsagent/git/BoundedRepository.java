@@ -1,0 +1,104 @@
+package dev.gitopsagent.git;
+
+import java.io.IOException;
+import java.io.InputStream;
+
+import org.eclipse.jgit.errors.RepositoryNotFoundException;
+import org.eclipse.jgit.internal.storage.file.FileRepository;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.transport.PackParser;
+
+/**
+ * The local mirror's repository, with every fetch into it bounded. JGit has no fetch-side limits
+ * ({@code ReceivePack}'s pack size limit is for pushes), but every fetch connection it has (smart
+ * HTTP, SSH, {@code file://}, in-process or forked, and dumb HTTP) stores what it receives through
+ * {@link #newObjectInserter()}: one inserter per fetch, whose pack parser reads the pack stream. So
+ * that stream is where the bounds hold, whatever the transport.
+ *
+ * <p>It is also where unsolicited shallow information is caught. A protocol v2 server may answer a
+ * fetch with a {@code shallow-info} section that JGit writes to {@code shallow} even though the agent
+ * never asked for a shallow fetch; history cut there would break the descent check and the Nix build.
+ * The section comes before the pack, so the pack is refused unread and the branches stay where they
+ * were; {@link LocalMirror} takes the shallow file away again.
+ */
+final class BoundedRepository extends FileRepository {
+
+    private final FetchBounds bounds;
+
+    private BoundedRepository(FileRepositoryBuilder builder, FetchBounds bounds) throws IOException {
+        super(builder);
+        this.bounds = bounds;
+    }
+
+    /** Like {@link FileRepositoryBuilder#build()}, with the bounds. */
+    static BoundedRepository open(FileRepositoryBuilder builder, FetchBounds bounds) throws IOException {
+        builder.setup();
+        BoundedRepository repository = new BoundedRepository(builder, bounds);
+        if (builder.isMustExist() && !repository.getObjectDatabase().exists()) {
+            repository.close();
+            throw new RepositoryNotFoundException(builder.getGitDir());
+        }
+        return repository;
+    }
+
+    @Override
+    public ObjectInserter newObjectInserter() {
+        return new BoundedInserter(super.newObjectInserter(), new FetchTally(bounds));
+    }
+
+    /** Refuses a pack that would make the mirror shallow: see the class comment. */
+    private void refuseShallowHistory() throws IOException {
+        if (!getObjectDatabase().getShallowCommits().isEmpty()) {
+            throw unsolicitedShallow();
+        }
+    }
+
+    static FetchRefusedException unsolicitedShallow() {
+        return new FetchRefusedException(FetchRefusedException.Reason.SHALLOW, "the remote sent shallow information that would cut"
+                + " the history of the local clone, although the agent asks for full history; nothing of the fetch is kept");
+    }
+
+    private final class BoundedInserter extends ObjectInserter.Filter {
+
+        private final ObjectInserter delegate;
+        private final FetchTally tally;
+
+        BoundedInserter(ObjectInserter delegate, FetchTally tally) {
+            this.delegate = delegate;
+            this.tally = tally;
+        }
+
+        @Override
+        protected ObjectInserter delegate() {
+            return delegate;
+        }
+
+        @Override
+        public PackParser newPackParser(InputStream in) throws IOException {
+            refuseShallowHistory();
+            return super.newPackParser(new BoundedPackStream(in, tally));
+        }
+
+        // Loose objects: a dumb-HTTP fetch stores each one it downloads through these.
+        @Override
+        public ObjectId insert(int type, byte[] data) throws IOException {
+            return insert(type, data, 0, data.length);
+        }
+
+        @Override
+        public ObjectId insert(int type, byte[] data, int off, int len) throws IOException {
+            tally.objects(1);
+            tally.bytes(len);
+            return super.insert(type, data, off, len);
+        }
+
+        @Override
+        public ObjectId insert(int type, long len, InputStream in) throws IOException {
+            tally.objects(1);
+            tally.bytes(len);
+            return super.insert(type, len, in);
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package dev.gitopsagent.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import dev.gitopsagent.TestAgent;
+import dev.gitopsagent.testing.CommandLine;
+import dev.gitopsagent.testing.Fleet;
+import dev.gitopsagent.testing.GitSshServer;
+import dev.gitopsagent.testing.ProcessResult;
+import dev.gitopsagent.testing.SshKey;
+import dev.gitopsagent.testing.TestKeys;
+
+/**
+ * What one fetch may bring in (issue 9): over its byte or object bound, or with shallow information
+ * the agent never asked for, a fetch is refused with its own reason naming the limit and its key.
+ * The local clone keeps its branches, objects and full history, the running system is untouched, and
+ * the next poll fetches again. Each transport stores a fetch the same way, so each is tried.
+ */
+class FetchBoundsTest {
+
+    /** How the agent reaches the repository: a real server on loopback, or the repository's path. */
+    enum Transport {
+        HTTP, SSH, FILE
+    }
+
+    @TempDir
+    Path dir;
+
+    private Fleet fleet;
+    private GitSshServer ssh;
+    private TestAgent agent;
+    private String first;
+
+    @BeforeEach
+    void deployTheFirstCommit() {
+        fleet = Fleet.create(dir.resolve("fleet"));
+        first = fleet.pushSigned(TestKeys.trustedSsh(), "first configuration");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (agent != null) {
+            agent.close();
+        }
+        if (ssh != null) {
+            ssh.close();
+        }
+        fleet.close();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void refusesAFetchOverTheByteBoundAndKeepsTheCloneAsItWas(Transport transport) throws Exception {
+        Map<String, String> properties = deployedOver(transport);
+        properties.put("gitops.repository.fetch.max-bytes", "65536");
+        agent = TestAgent.start(properties);
+        String large = pushLargeFile(200_000);
+
+        ReconcileOutcome outcome = agent.reconcileOnLoop();
+
+        assertRefused(outcome, large, "fetch-too-large");
+        assertThat(((ReconcileOutcome.Refused) outcome).reason())
+                .contains("more than 65536 bytes in one fetch, the limit set by gitops.repository.fetch.max-bytes");
+        assertCloneAndHostUntouched(large);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void refusesAFetchOverTheObjectBoundAndKeepsTheCloneAsItWas(Transport transport) throws Exception {
+        Map<String, String> properties = deployedOver(transport);
+        properties.put("gitops.repository.fetch.max-objects", "20");
+        agent = TestAgent.start(properties);
+        for (int i = 0; i < 30; i++) {
+            fleet.work().writeFile("hosts/" + Fleet.HOST + "/many/file-" + i + ".txt", "file " + i + "\n");
+        }
+        String many = fleet.pushSigned(TestKeys.trustedSsh(), "thirty new files");
+
+        ReconcileOutcome outcome = agent.reconcileOnLoop();
+
+        assertRefused(outcome, many, "too-many-objects");
+        assertThat(((ReconcileOutcome.Refused) outcome).reason())
+                .containsPattern("announced \\d+ objects in one fetch, more than 20, the limit set by gitops.repository.fetch.max-objects");
+        assertCloneAndHostUntouched(many);
+    }
+
+    @Test
+    void triesAgainOnEveryPollAndDeploysOnceTheBoundIsRaised() throws Exception {
+        Map<String, String> properties = deployedOver(Transport.HTTP);
+        properties.put("gitops.repository.fetch.max-bytes", "65536");
+        agent = TestAgent.start(properties);
+        String large = pushLargeFile(200_000);
+        agent.reconcileOnLoop();
+        fleet.server().resetCounters();
+
+        ReconcileOutcome again = agent.reconcileOnLoop();
+
+        assertRefused(again, large, "fetch-too-large");
+        assertThat(fleet.server().requestCount()).as("the second poll fetched again: a probe and a fetch").isGreaterThan(1);
+        assertThat(agent.counter("gitops_refusals_total", "reason", "fetch-too-large")).isEqualTo(2);
+
+        agent.close();
+        properties.remove("gitops.repository.fetch.max-bytes");
+        agent = TestAgent.start(properties);
+
+        assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(large, "switch"));
+        assertThat(fleet.host().runningRevision()).contains(large);
+    }
+
+    @Test
+    void refusesUnsolicitedShallowInformationAndKeepsTheFullHistory() throws Exception {
+        Map<String, String> properties = deployedOver(Transport.HTTP);
+        agent = TestAgent.start(properties);
+        String next = fleet.pushChange("next");
+        // The server claims the deployed commit is shallow: the clone would lose everything before it.
+        fleet.server().sendUnsolicitedShallow(first);
+
+        ReconcileOutcome outcome = agent.reconcileOnLoop();
+
+        assertRefused(outcome, next, "unsolicited-shallow");
+        assertThat(((ReconcileOutcome.Refused) outcome).reason()).contains("shallow information");
+        assertThat(mirrorDir().resolve("shallow")).doesNotExist();
+        assertCloneAndHostUntouched(next);
+
+        fleet.server().sendUnsolicitedShallow(null);
+
+        assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(next, "switch"));
+        assertThat(mirrorDir().resolve("shallow")).doesNotExist();
+        assertThat(git("rev-list", "--count", next).strip()).isEqualTo("2");
+    }
+
+    /** The agent's properties for this transport, after one agent deployed the first commit over it with the default bounds. */
+    private Map<String, String> deployedOver(Transport transport) throws Exception {
+        Map<String, String> properties = fleet.agentProperties();
+        switch (transport) {
+            case HTTP -> {
+            }
+            case SSH -> {
+                SshKey deployKey = SshKey.generate(dir.resolve("deploy-key"), "gitops@web1");
+                ssh = GitSshServer.start(fleet.remote().getParent()).authorize(deployKey.publicKey());
+                properties.put("gitops.repository.url", ssh.url(Fleet.REPO).toString());
+                properties.put("gitops.repository.ssh-key-file", deployKey.privateKey().toString());
+                properties.put("gitops.repository.known-hosts-file", ssh.writeKnownHosts(dir.resolve("known_hosts")).toString());
+            }
+            case FILE -> properties.put("gitops.repository.url", fleet.remote().toUri().toString());
+        }
+        try (TestAgent firstAgent = TestAgent.start(properties)) {
+            assertThat(firstAgent.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(first, "switch"));
+        }
+        return properties;
+    }
+
+    /** A signed commit adding a file of {@code size} random (so incompressible) characters. */
+    private String pushLargeFile(int size) {
+        byte[] noise = new byte[size * 3 / 4];
+        new Random(42).nextBytes(noise);
+        fleet.work().writeFile("hosts/" + Fleet.HOST + "/large.txt", Base64.getEncoder().encodeToString(noise));
+        return fleet.pushSigned(TestKeys.trustedSsh(), "a large file");
+    }
+
+    private void assertRefused(ReconcileOutcome outcome, String head, String cause) {
+        assertThat(outcome).isInstanceOf(ReconcileOutcome.Refused.class);
+        ReconcileOutcome.Refused refused = (ReconcileOutcome.Refused) outcome;
+        assertThat(refused.commit()).isEqualTo(head);
+        assertThat(refused.cause()).isEqualTo(cause);
+        assertThat(agent.counter("gitops_refusals_total", "reason", cause)).isPositive();
+        assertThat(agent.status().lastError()).hasValueSatisfying(problem -> assertThat(problem.reason()).isEqualTo(refused.reason()));
+    }
+
+    /** The clone's branch, objects and packs are as before the fetch, and the host still runs the first commit. */
+    private void assertCloneAndHostUntouched(String refusedHead) throws Exception {
+        assertThat(git("rev-parse", "refs/heads/main").strip()).isEqualTo(first);
+        assertThat(gitResult("cat-file", "-e", refusedHead).exitCode()).as("the refused head is not in the clone").isNotZero();
+        assertThat(gitResult("fsck", "--strict", "--no-dangling").exitCode()).isZero();
+        try (Stream<Path> packs = Files.list(mirrorDir().resolve("objects/pack"))) {
+            assertThat(packs.map(pack -> pack.getFileName().toString()))
+                    .as("no partial pack is left behind").noneMatch(name -> name.startsWith("incoming_") || name.endsWith(".keep"));
+        }
+        assertThat(fleet.host().runningRevision()).contains(first);
+    }
+
+    private Path mirrorDir() {
+        return fleet.root().resolve("state/repo.git");
+    }
+
+    private String git(String... args) {
+        ProcessResult result = gitResult(args);
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        return result.stdout();
+    }
+
+    private ProcessResult gitResult(String... args) {
+        List<String> command = new java.util.ArrayList<>(List.of("git", "--git-dir", mirrorDir().toString()));
+        command.addAll(List.of(args));
+        return CommandLine.of(command).env("GIT_CONFIG_GLOBAL", "/dev/null").env("GIT_CONFIG_NOSYSTEM", "1").run();
+    }
+}
