@@ -99,6 +99,20 @@ class FetchBoundsTest {
     }
 
     @Test
+    void refusesAFirstFetchOverTheObjectBoundAndLeavesTheCloneEmpty() throws Exception {
+        Map<String, String> properties = fleet.agentProperties();
+        properties.put("gitops.repository.fetch.max-objects", "3");
+        agent = TestAgent.start(properties);
+
+        ReconcileOutcome outcome = agent.reconcileOnLoop();
+
+        assertRefused(outcome, first, "too-many-objects");
+        assertThat(gitResult("rev-parse", "--verify", "refs/heads/main").exitCode()).as("no branch was created").isNotZero();
+        assertThat(gitResult("count-objects", "-v").stdout()).contains("count: 0").contains("in-pack: 0");
+        assertThat(fleet.host().invocations()).isEmpty();
+    }
+
+    @Test
     void triesAgainOnEveryPollAndDeploysOnceTheBoundIsRaised() throws Exception {
         Map<String, String> properties = deployedOver(Transport.HTTP);
         properties.put("gitops.repository.fetch.max-bytes", "65536");
