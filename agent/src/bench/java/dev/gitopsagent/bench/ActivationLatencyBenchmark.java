@@ -26,7 +26,7 @@ import dev.gitopsagent.testing.Fleet;
 final class ActivationLatencyBenchmark {
 
     private static final String NAME = "push -> nixos-rebuild started";
-    private static final String SECRET = "bench-webhook-secret";
+    static final String SECRET = "bench-webhook-secret";
     private static final Duration THROTTLE = Duration.ofSeconds(2);
 
     private final int webhookRuns;
@@ -100,21 +100,30 @@ final class ActivationLatencyBenchmark {
     }
 
     private static void deliverWebhook(AgentProcess agent) throws Exception {
+        HttpResponse<String> response = agent.send(webhook(agent.url("/webhook")));
+        requireAccepted(response);
+    }
+
+    /** A push event for main, signed with {@link #SECRET} as a forge signs it. */
+    static HttpRequest webhook(java.net.URI url) throws Exception {
         byte[] body = "{\"ref\":\"refs/heads/main\"}".getBytes(StandardCharsets.UTF_8);
         Mac mac = Mac.getInstance("HmacSHA256");
         mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
         String signature = "sha256=" + HexFormat.of().formatHex(mac.doFinal(body));
-        HttpResponse<String> response = agent.send(HttpRequest.newBuilder(agent.url("/webhook"))
+        return HttpRequest.newBuilder(url)
                 .header("Content-Type", "application/json")
                 .header("X-Hub-Signature-256", signature)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+    }
+
+    static void requireAccepted(HttpResponse<String> response) {
         if (response.statusCode() != 202) {
             throw new IllegalStateException("webhook answered " + response.statusCode() + ": " + response.body());
         }
     }
 
     /** Milliseconds from {@code pushed} until the double logged one more build than {@code before}. */
-    private static double awaitBuild(Fleet fleet, int before, long pushed, Duration timeout) throws InterruptedException {
+    static double awaitBuild(Fleet fleet, int before, long pushed, Duration timeout) throws InterruptedException {
         long deadline = pushed + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (builds(fleet) > before) {
@@ -125,7 +134,7 @@ final class ActivationLatencyBenchmark {
         throw new IllegalStateException("no build started within " + timeout + "; invocations: " + fleet.host().invocations());
     }
 
-    private static void awaitSwitch(Fleet fleet, int switches) throws InterruptedException {
+    static void awaitSwitch(Fleet fleet, int switches) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
             if (count(fleet, "nixos-rebuild switch") >= switches) {
@@ -138,7 +147,7 @@ final class ActivationLatencyBenchmark {
         throw new IllegalStateException("switch #" + switches + " did not happen; invocations: " + fleet.host().invocations());
     }
 
-    private static int builds(Fleet fleet) {
+    static int builds(Fleet fleet) {
         return count(fleet, "nixos-rebuild build");
     }
 

@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
  * Runs every benchmark of issue 5 in one go and writes {@code results.md} and {@code results.json}.
  * Started by {@code ./mvnw -B -Pbench -pl agent verify}; system properties choose the output folder
  * ({@code bench.out}), the cache of generated repositories ({@code bench.cache}) and, for a partial
- * run, {@code bench.only=poll,firstsync,fetch,verify,latency,footprint,native} ({@code native} compares the native executable
+ * run, {@code bench.only=poll,firstsync,update,fetch,verify,latency,footprint,native} ({@code native} compares the native executable
  * with the JVM build and is not in the default set: it needs a {@code -Pnative} build first).
  */
 public final class BenchMain {
@@ -24,7 +24,7 @@ public final class BenchMain {
     public static void main(String[] args) throws Exception {
         Path out = Path.of(System.getProperty("bench.out", "target/bench")).toAbsolutePath();
         Path cache = Path.of(System.getProperty("bench.cache", "target/bench-cache")).toAbsolutePath();
-        Set<String> only = Arrays.stream(System.getProperty("bench.only", "poll,firstsync,fetch,verify,latency,footprint").split(","))
+        Set<String> only = Arrays.stream(System.getProperty("bench.only", "poll,firstsync,update,fetch,verify,latency,footprint").split(","))
                 .map(String::trim).collect(Collectors.toSet());
         Path work = WorkDirs.fresh(out.resolve("work"));
         Report report = new Report();
@@ -40,6 +40,9 @@ public final class BenchMain {
         if (only.contains("firstsync")) {
             attempt("firstsync", report, () -> new FirstSyncBenchmark(integer("bench.bigCommits", 50_000), integer("bench.bigFiles", 30_000),
                     integer("bench.firstSyncRuns", 3)).run(work.resolve("firstsync"), cache, report));
+        }
+        if (only.contains("update")) {
+            attempt("update", report, () -> new UpdateBenchmark(3, integer("bench.updateRuns", 15)).run(work.resolve("update"), report));
         }
         if (only.contains("verify")) {
             attempt("verify", report, () -> new VerificationBenchmark(integer("bench.signedCommits", 1000), 2,
