@@ -42,7 +42,8 @@ class MonitoringIT {
     private static final Pattern SAMPLE = Pattern.compile("^(gitops_[a-z_]+)(\\{[^}]*\\})? (\\S+)$", Pattern.MULTILINE);
     private static final Pattern METRIC_NAME = Pattern.compile("gitops_[a-z_]+");
     private static final List<String> ALERTS = List.of("GitopsAgentDown", "GitopsHeadRefused", "GitopsDeploymentFailed",
-            "GitopsAutomaticRollback", "GitopsRollbackFailed", "GitopsHeadStale", "GitopsSuspendedTooLong", "GitopsRemoteUnreachable");
+            "GitopsAutomaticRollback", "GitopsRollbackFailed", "GitopsHeadStale", "GitopsSuspendedTooLong", "GitopsRemoteUnreachable",
+            "GitopsWaitingForCache");
 
     @TempDir
     Path dir;

@@ -51,12 +51,12 @@ public final class Activate {
 
     public Activate(Reconciler.Target target, LocalMirror mirror, NixosRebuild rebuild, ToplevelActivation byPath, HealthGate health,
             RebootPolicy reboot, SystemProfile system, StateStore store, LiveStatus status) {
-        this.reboot = reboot;
         this.target = target;
         this.mirror = mirror;
         this.rebuild = rebuild;
         this.byPath = byPath;
         this.health = health;
+        this.reboot = reboot;
         this.system = system;
         this.store = store;
         this.status = status;
