@@ -24,6 +24,7 @@ import dev.gitopsagent.testing.Fleet;
 import dev.gitopsagent.testing.NixTestSystem;
 import dev.gitopsagent.testing.PrivateNix;
 import dev.gitopsagent.testing.SettableClock;
+import dev.gitopsagent.testing.StaticHttpServer;
 import dev.gitopsagent.testing.TestKeys;
 
 /**
@@ -90,9 +91,16 @@ class CacheModeTest {
         assertThat(currentSystem.resolve("etc/gitops-agent/revision")).hasContent(commit);
     }
 
+    /**
+     * Over HTTP, as most caches are served: Nix remembers a narinfo it did not find for an hour unless
+     * told otherwise, which would hide the closure CI pushes while the host waits.
+     */
     @Test
     void waitsForAClosureCiHasNotPushedYetAndActivatesItOnceItArrives() throws Exception {
-        agent = start("refuse");
+        Files.createDirectories(cache);
+        nix.run("copy", "--to", "file://" + cache, nix.run("eval", "--raw", "--expr", "builtins.toFile \"seed\" \"\"").orThrow().stdout()).orThrow();
+        StaticHttpServer httpCache = StaticHttpServer.serve(cache);
+        agent = start("refuse", Map.of("gitops.deploy.cache.substituters", httpCache.url()));
         String commit = push("first system");
 
         ReconcileOutcome waiting = agent.reconcile();
@@ -117,7 +125,9 @@ class CacheModeTest {
 
         assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(commit, "switch"));
         assertThat(Files.readAllLines(activations)).containsExactly("switch " + toplevel);
+        assertThat(agent.state().history().get(0).outputTail()).anySatisfy(line -> assertThat(line).contains("from '" + httpCache.url()));
         assertThat(agent.gauge("gitops_rollout_waiting", "reason", "cache")).isZero();
+        httpCache.close();
     }
 
     @Test
