@@ -5,6 +5,7 @@ import java.util.Map;
 
 import dev.gitopsagent.cli.Cli;
 import dev.gitopsagent.demo.DemoSetup;
+import dev.gitopsagent.verify.JcaProviders;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 
@@ -36,6 +37,7 @@ public final class AgentMain {
             String port = System.getProperty("gitops.http.port", "9420");
             System.out.println(demo.instructions("http://127.0.0.1:" + port + "/status"));
         }
+        JcaProviders.registerSshProviders();
         Quarkus.run(args);
     }
 }

@@ -116,9 +116,6 @@ class OperatorApiIT {
     }
 
     private ProcessResult cli(String... args) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                AgentProcess.jar().toString()));
-        command.addAll(List.of(args));
-        return CommandLine.of(command).env("QUARKUS_CONFIG_LOCATIONS", dir.resolve("absent.properties").toString()).run();
+        return CommandLine.of(AgentProcess.command(Map.of(), args)).env("QUARKUS_CONFIG_LOCATIONS", dir.resolve("absent.properties").toString()).run();
     }
 }

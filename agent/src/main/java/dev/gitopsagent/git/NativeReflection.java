@@ -20,8 +20,10 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  * What JGit and Apache MINA SSHD look up reflectively, declared for the native image (the JVM needs none
  * of it). The quarkus-jgit extension registers the config enums of an older JGit; this list is every enum
  * that JGit 7.8 passes to {@code Config.getEnum}, which reads the values with {@code getEnumConstants()}.
- * MINA SSHD (SSH remotes, and SSH signature verification through JGit) instantiates its JCA provider
- * registrars and its NIO2 I/O factory by class name.
+ * MINA SSHD (SSH remotes) instantiates its NIO2 I/O factory by class name; what its security layer
+ * looks up is in {@code verify.NativeSecurityReflection}. JGit's SSH messages ({@code SshdText}) are a
+ * translation bundle whose public fields JGit fills by reflection from a resource bundle (declared in
+ * {@code META-INF/native-image/.../resource-config.json}); quarkus-jgit does this only for {@code JGitText}.
  */
 @RegisterForReflection(targets = {
         BranchConfig.BranchRebaseMode.class,
@@ -48,11 +50,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
         SubmoduleWalk.IgnoreSubmoduleMode.class,
         TransferConfig.FsckMode.class,
 }, classNames = {
-        "org.apache.sshd.common.util.security.SunJCESecurityProviderRegistrar",
-        "org.apache.sshd.common.util.security.bouncycastle.BouncyCastleSecurityProviderRegistrar",
-        "org.apache.sshd.common.util.security.eddsa.EdDSASecurityProviderRegistrar",
         "org.apache.sshd.common.io.nio2.Nio2ServiceFactoryFactory",
-        "org.bouncycastle.jce.provider.BouncyCastleProvider",
+        "org.eclipse.jgit.internal.transport.sshd.SshdText",
 })
 final class NativeReflection {
 

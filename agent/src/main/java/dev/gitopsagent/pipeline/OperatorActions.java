@@ -6,6 +6,8 @@ import java.util.Optional;
 
 import org.jboss.logging.Logger;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
 import dev.gitopsagent.deploy.Action;
 import dev.gitopsagent.deploy.NixosRebuild;
 import dev.gitopsagent.deploy.ProcessRunner;
@@ -31,7 +33,11 @@ public final class OperatorActions {
         STAY_SUSPENDED, RESUME_ON_NEW_COMMIT
     }
 
-    /** The result of an action, as the API and CLI report it. */
+    /**
+     * The result of an action, as the API and CLI report it. Registered for reflection because the
+     * control API returns it inside a {@code Response}, whose entity type a native build cannot see.
+     */
+    @RegisterForReflection
     public record Result(String action, boolean done, String message) {
     }
 

@@ -6,7 +6,7 @@ import java.util.List;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /** One attempt to build and activate a commit, as kept in the bounded history. */
-@RegisterForReflection
+@RegisterForReflection(ignoreNested = false)
 public record Deployment(
         String commit,
         String action,

@@ -15,7 +15,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  * @param until      for {@link Outcome#WAITING}: when to look again, if time alone can end the wait
  * @param since      for {@link Outcome#WAITING} where a deadline counts from the start of the wait (the cache): that start
  */
-@RegisterForReflection
+@RegisterForReflection(ignoreNested = false)
 public record Evaluation(String commit, Outcome outcome, String reason, Instant at, String observedHeads, String waitingFor, Instant until,
         Instant since) {
 

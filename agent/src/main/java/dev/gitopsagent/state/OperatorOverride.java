@@ -9,7 +9,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  * now (neither the wave's soak time nor the maintenance window holds it back), or skip the window
  * once (the wave still applies). A signed halt is never overridden: it is the repository's word.
  */
-@RegisterForReflection
+@RegisterForReflection(ignoreNested = false)
 public record OperatorOverride(Kind kind, Instant at) {
 
     public enum Kind {

@@ -4,6 +4,8 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
 import dev.gitopsagent.verify.SignersInForce;
 
 /**
@@ -13,10 +15,12 @@ import dev.gitopsagent.verify.SignersInForce;
 public final class LiveStatus {
 
     /** The result of one poll, as shown in status. */
+    @RegisterForReflection
     public record Poll(Instant at, String result, String remote) {
     }
 
     /** The most recent problem; {@code since} is when it first appeared, so its age is visible. */
+    @RegisterForReflection
     public record Problem(String reason, Instant since, Instant lastSeen) {
     }
 

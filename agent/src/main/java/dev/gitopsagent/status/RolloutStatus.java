@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
 import dev.gitopsagent.deploy.RebootPolicy;
 import dev.gitopsagent.rollout.MaintenanceWindows;
 import dev.gitopsagent.rollout.RolloutPlan;
@@ -33,6 +35,7 @@ public final class RolloutStatus {
      * @param rebootWindows when the agent may reboot; empty: it never reboots by itself
      * @param nextRebootWindow when the next reboot window opens, while a reboot is pending and none is open
      */
+    @RegisterForReflection
     public record Report(int wave, boolean waveDerived, int waves, String soak, List<String> windows, Boolean windowOpen,
             Instant nextWindow, String waitingFor, String waitingCommit, String waitReason, Instant activatesAt, Instant waitingSince,
             String override, List<String> rebootPending, List<String> rebootWindows, Instant nextRebootWindow) {
