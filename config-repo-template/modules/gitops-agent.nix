@@ -85,6 +85,34 @@ let
       })
     cfg.repository.mirrors);
 
+  # A hook is one `sh -c` command; its dollars are doubled so that the agent's
+  # config reader passes `$GITOPS_COMMIT` and `''${GITOPS_REASON}` through to
+  # the shell instead of expanding them itself.
+  renderCommand = c: if c == null then null else lib.replaceStrings [ "$" ] [ "$$" ] c;
+
+  notifyType = types.submodule {
+    options = {
+      url = mkOption {
+        type = types.strMatching "https?://.+";
+        description = "Where to send: a generic JSON receiver, a Slack incoming webhook, or a Matrix room's send URL (`https://<homeserver>/_matrix/client/v3/rooms/<room id>/send/m.room.message`; the agent appends a transaction id).";
+      };
+      format = mkOption {
+        type = types.enum [ "json" "slack" "matrix" ];
+        default = "json";
+        description = "Payload shape: `json` (event, host, commit, action, reason, at, summary), `slack` (`text`) or `matrix` (`msgtype`, `body`).";
+      };
+      tokenFile = secretPath "File holding a token sent as `Authorization: Bearer` (a Matrix access token); https:// URLs only.";
+    };
+  };
+  notifySettings = lib.foldl' (settings: more: settings // more) { } (lib.mapAttrsToList
+    (name: n:
+      let key = k: "gitops.notify.${name}.${k}"; in {
+        ${key "url"} = n.url;
+        ${key "format"} = n.format;
+        ${key "token-file"} = n.tokenFile;
+      })
+    cfg.notify);
+
   # Trust anchors are public keys: copying them into the store is fine, and
   # doing it at build time is the point (see trust.allowedSigners).
   trustFiles =
@@ -136,6 +164,13 @@ let
     "gitops.deploy.current-system" = cfg.deploy.currentSystem;
     "gitops.deploy.history-size" = cfg.deploy.historySize;
     "gitops.deploy.output-tail-lines" = cfg.deploy.outputTailLines;
+    "gitops.deploy.keep-generations" = cfg.deploy.keepGenerations;
+    "gitops.drift.self-heal" = cfg.drift.selfHeal;
+    "gitops.hooks.on-success" = renderCommand cfg.hooks.onSuccess;
+    "gitops.hooks.on-failure" = renderCommand cfg.hooks.onFailure;
+    "gitops.hooks.on-refusal" = renderCommand cfg.hooks.onRefusal;
+    "gitops.hooks.on-rollback" = renderCommand cfg.hooks.onRollback;
+    "gitops.hooks.timeout" = cfg.hooks.timeout;
     # Windows are separated by ";": a window's own weekday list uses commas.
     "gitops.deploy.windows" = if cfg.deploy.windows == [ ] then null else lib.concatStringsSep "; " cfg.deploy.windows;
     "gitops.deploy.cache.substituters" = renderList cfg.deploy.cache.substituters;
@@ -177,7 +212,7 @@ let
 
   # Free-form settings win over typed options so that a key the module does
   # not know yet (a newer agent) can always be set or overridden.
-  allSettings = lib.filterAttrs (_: v: v != null) (typedSettings // mirrorSettings) // cfg.settings;
+  allSettings = lib.filterAttrs (_: v: v != null) (typedSettings // mirrorSettings // notifySettings) // cfg.settings;
 
   # java.util.Properties syntax: backslash escapes, one entry per line. A Nix path
   # (./file in the flake) is interpolated, not passed to toString: "${./file}" copies
@@ -306,6 +341,56 @@ in
       default = config.networking.hostName;
       defaultText = literalExpression "config.networking.hostName";
       description = "Name of this host in the flake: the agent builds `nixosConfigurations.<host>`.";
+    };
+
+    hooks = let
+      hook = event: mkOption {
+        type = types.nullOr types.str;
+        default = null;
+        example = literalExpression ''"''${pkgs.curl}/bin/curl -fsS -d \"$GITOPS_HOST $GITOPS_EVENT $GITOPS_COMMIT\" https://ntfy.example.org/fleet"'';
+        description = ''
+          Command (`sh -c`) run after ${event}, on a background thread, with
+          GITOPS_EVENT, GITOPS_HOST, GITOPS_COMMIT, GITOPS_ACTION and
+          GITOPS_REASON in its environment. It never delays or changes the
+          deployment; it is killed after `hooks.timeout`. Not run in dry-run.
+        '';
+      };
+    in {
+      onSuccess = hook "a successful deployment";
+      onFailure = hook "a failed build, activation or health check";
+      onRefusal = hook "a refused commit or fetch";
+      onRollback = hook "an automatic or operator rollback";
+      timeout = durationOption "30s" "A hook still running after this is killed with its process tree.";
+    };
+
+    notify = mkOption {
+      type = types.attrsOf notifyType;
+      default = { };
+      example = literalExpression ''
+        {
+          chat = { url = "https://hooks.slack.com/services/T000/B000/XXXX"; format = "slack"; };
+          room = {
+            url = "https://matrix.example.org/_matrix/client/v3/rooms/!fleet:example.org/send/m.room.message";
+            format = "matrix";
+            tokenFile = config.age.secrets.gitops-matrix-token.path;
+          };
+        }
+      '';
+      description = ''
+        Notification webhooks, told about every success, failure, refusal and
+        rollback. Sent from a background thread and retried with doubling
+        delays (5 attempts); a receiver that is down never holds up a deployment.
+      '';
+    };
+
+    drift.selfHeal = mkOption {
+      type = types.bool;
+      default = false;
+      description = ''
+        When /run/current-system is not the system the agent activated (someone
+        switched by hand), activate the agent's system again. Off: drift is only
+        reported (`gitops_drift`, /status, the GitopsDrift alert).
+      '';
     };
 
     poll = {
@@ -455,6 +540,16 @@ in
         type = types.ints.between 1 10000;
         default = 40;
         description = "Lines of `nixos-rebuild` output kept per deployment.";
+      };
+      keepGenerations = mkOption {
+        type = types.nullOr (types.ints.between 1 10000);
+        default = null;
+        example = 10;
+        description = ''
+          After each successful `switch` or `boot`, keep only the last this many
+          system generations (`nix-env --delete-generations +N`); null keeps all.
+          Store paths are reclaimed by `nix.gc`. A dry-run deletes nothing.
+        '';
       };
       windows = mkOption {
         type = types.listOf (types.strMatching "[^;]+ for [^;]+");

@@ -21,6 +21,8 @@ import dev.gitopsagent.config.StateDirectory;
 import dev.gitopsagent.control.ControlToken;
 import dev.gitopsagent.config.StartupChecks;
 import dev.gitopsagent.deploy.BinaryCache;
+import dev.gitopsagent.deploy.DriftWatch;
+import dev.gitopsagent.deploy.Generations;
 import dev.gitopsagent.deploy.HealthGate;
 import dev.gitopsagent.deploy.NixosRebuild;
 import dev.gitopsagent.deploy.ProcessRunner;
@@ -28,6 +30,7 @@ import dev.gitopsagent.deploy.RebootPolicy;
 import dev.gitopsagent.deploy.SystemProfile;
 import dev.gitopsagent.deploy.ToplevelActivation;
 import dev.gitopsagent.git.FetchBounds;
+import dev.gitopsagent.hooks.Hooks;
 import dev.gitopsagent.git.LocalMirror;
 import dev.gitopsagent.git.Remote;
 import dev.gitopsagent.git.RemoteAccess;
@@ -38,6 +41,7 @@ import dev.gitopsagent.pipeline.Fetch;
 import dev.gitopsagent.pipeline.Gate;
 import dev.gitopsagent.pipeline.OperatorActions;
 import dev.gitopsagent.pipeline.Probe;
+import dev.gitopsagent.pipeline.Reactivate;
 import dev.gitopsagent.pipeline.Realise;
 import dev.gitopsagent.pipeline.Reconciler;
 import dev.gitopsagent.pipeline.Recorder;
@@ -174,6 +178,7 @@ public class AgentWiring {
         config.control().tokenFile().ifPresent(file -> ConfigFiles.readOwnerOnlySecret(file, CONTROL_TOKEN_KEY));
         config.webhook().secretFile().ifPresent(file -> ConfigFiles.readOwnerOnlySecret(file, WEBHOOK_SECRET_KEY));
         config.forge().ifPresent(forge -> ConfigFiles.readOwnerOnlySecret(forge.tokenFile(), FORGE_TOKEN_KEY));
+        Hooks.check(config);
         StartupChecks.rebuildCommand(config);
         return new StartupChecks.Passed();
     }
@@ -283,8 +288,23 @@ public class AgentWiring {
     @Produces
     @Singleton
     OperatorActions operatorActions(AgentConfig config, StateStore store, ReconcileLoop loop, NixosRebuild rebuild, SystemProfile system,
-            LiveStatus status, Clock clock) {
-        return new OperatorActions(config.deploy().action(), store, loop, rebuild, system, status, clock);
+            DriftWatch drift, Hooks hooks, LiveStatus status, Clock clock) {
+        return new OperatorActions(config.deploy().action(), store, loop, rebuild, system, drift, hooks, status, clock);
+    }
+
+    @Produces
+    @Singleton
+    Hooks hooks(AgentConfig config, StateDirectory stateDir, Clock clock) {
+        return Hooks.configured(config, HostName.resolve(config), stateDir.path(), clock);
+    }
+
+    @Produces
+    @Singleton
+    DriftWatch driftWatch(AgentConfig config, StateDirectory stateDir, Reconciler reconciler, LocalMirror mirror, NixosRebuild rebuild,
+            StateStore store, Clock clock) {
+        Optional<DriftWatch.Heal> heal = config.drift().selfHeal()
+                ? Optional.of(new Reactivate(reconciler.target(), mirror, rebuild, store)) : Optional.empty();
+        return new DriftWatch(config.deploy().currentSystem(), config.deploy().systemProfile(), stateDir.path(), heal, clock);
     }
 
     @Produces
@@ -313,14 +333,19 @@ public class AgentWiring {
     @Produces
     @Singleton
     ReconcileLoop reconcileLoop(AgentConfig config, Reconciler reconciler, LiveStatus status, AgentMetrics metrics, RolloutStatus rollout,
-            RebootPolicy reboot, Clock clock) {
+            RebootPolicy reboot, DriftWatch drift, Hooks hooks, Clock clock) {
         var poll = config.poll();
         metrics.watch(reconciler::state);
         // Here rather than at the rollout status's creation: the loop is built at startup, where a bad window is reported plainly.
         metrics.watch(rollout);
+        metrics.watch(drift);
         List<ReconcileLoop.OutcomeListener> listeners = new ArrayList<>();
         listeners.add(outcome -> metrics.record(outcome, clock.instant().getEpochSecond()));
         config.forge().map(forge -> forgeReporter(forge, reconciler.target().host(), rollout.wave())).ifPresent(listeners::add);
+        config.deploy().keepGenerations().map(keep -> new Generations(keep, config.deploy().systemProfile(),
+                new ProcessRunner(config.deploy().outputTailLines()))).ifPresent(listeners::add);
+        listeners.add(drift);
+        listeners.add(hooks);
         listeners.add(restartWhenFilesChange(ConfigFingerprint.of(config)));
         // Last: a reboot ends the process, after the outcome was recorded and reported.
         listeners.add(outcome -> rebootWhenDue(reboot, clock));

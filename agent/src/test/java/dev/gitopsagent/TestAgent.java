@@ -6,11 +6,13 @@ import java.util.Map;
 
 import dev.gitopsagent.config.AgentConfig;
 import dev.gitopsagent.config.StateDirectory;
+import dev.gitopsagent.deploy.DriftWatch;
 import dev.gitopsagent.deploy.NixosRebuild;
 import dev.gitopsagent.deploy.RebootPolicy;
 import dev.gitopsagent.deploy.SystemProfile;
 import dev.gitopsagent.git.LocalMirror;
 import dev.gitopsagent.git.RemoteAccess;
+import dev.gitopsagent.hooks.Hooks;
 import dev.gitopsagent.pipeline.OperatorActions;
 import dev.gitopsagent.pipeline.ReconcileOutcome;
 import dev.gitopsagent.pipeline.Reconciler;
@@ -43,6 +45,7 @@ public final class TestAgent implements AutoCloseable {
     private final OperatorActions actions;
     private final LiveStatus status;
     private final RolloutStatus rollout;
+    private final DriftWatch drift;
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
     private TestAgent(Map<String, String> properties, Clock clock) throws IOException {
@@ -62,8 +65,10 @@ public final class TestAgent implements AutoCloseable {
         RebootPolicy reboot = wiring.rebootPolicy(config, stateDir);
         this.rollout = wiring.rolloutStatus(plan, windows, reboot, store, clock);
         this.reconciler = wiring.reconciler(config, stateDir, mirror, rebuild, system, store, status, plan, windows, reboot, clock);
-        this.loop = wiring.reconcileLoop(config, reconciler, status, metrics, rollout, reboot, clock);
-        this.actions = wiring.operatorActions(config, store, loop, rebuild, system, status, clock);
+        this.drift = wiring.driftWatch(config, stateDir, reconciler, mirror, rebuild, store, clock);
+        Hooks hooks = wiring.hooks(config, stateDir, clock);
+        this.loop = wiring.reconcileLoop(config, reconciler, status, metrics, rollout, reboot, drift, hooks, clock);
+        this.actions = wiring.operatorActions(config, store, loop, rebuild, system, drift, hooks, status, clock);
     }
 
     public static TestAgent start(Map<String, String> properties) throws IOException {
@@ -118,6 +123,10 @@ public final class TestAgent implements AutoCloseable {
 
     public RolloutStatus rollout() {
         return rollout;
+    }
+
+    public DriftWatch drift() {
+        return drift;
     }
 
     /** A gauge's value, or NaN when it does not exist. */

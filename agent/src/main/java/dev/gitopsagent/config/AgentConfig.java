@@ -52,6 +52,14 @@ public interface AgentConfig {
 
     Rollout rollout();
 
+    Drift drift();
+
+    Hooks hooks();
+
+    /** Notification webhooks by name: {@code gitops.notify.<name>.url}, {@code .format}, {@code .token-file}. */
+    @WithName("notify")
+    Map<String, Notification> notifications();
+
     Http http();
 
     Health health();
@@ -236,6 +244,12 @@ public interface AgentConfig {
         int outputTailLines();
 
         /**
+         * After a deployment that makes a new generation ({@code switch}, {@code boot}), keep only the
+         * last this many system generations ({@code nix-env --delete-generations +N}). Absent: keep all.
+         */
+        Optional<@Min(1) @Max(10000) Integer> keepGenerations();
+
+        /**
          * Maintenance windows, separated by {@code ;}: builds happen at once, activation waits until
          * one is open. Each is {@code [WEEKDAYS] [*-*-*] HH:MM[:SS] [ZONE] for SPAN}, a subset of
          * systemd's calendar syntax (the README lists it). Absent: activate at any time.
@@ -351,6 +365,53 @@ public interface AgentConfig {
         /** How often the forge is asked again while the gate holds. */
         @WithDefault("1m")
         Duration checkInterval();
+    }
+
+    /**
+     * Commands ({@code sh -c}) run after a success, failure, refusal or rollback, with the event in
+     * their environment ({@code GITOPS_EVENT}, {@code GITOPS_HOST}, {@code GITOPS_COMMIT},
+     * {@code GITOPS_ACTION}, {@code GITOPS_REASON}), on a background thread: they never delay or change
+     * a deployment.
+     */
+    interface Hooks {
+        /** A command with something in it (absent is fine: {@code @NotBlank} would refuse an absent one). */
+        String NOT_BLANK = "(?s).*\\S.*";
+
+        Optional<@Pattern(regexp = NOT_BLANK, message = "must not be blank") String> onSuccess();
+
+        Optional<@Pattern(regexp = NOT_BLANK, message = "must not be blank") String> onFailure();
+
+        Optional<@Pattern(regexp = NOT_BLANK, message = "must not be blank") String> onRefusal();
+
+        Optional<@Pattern(regexp = NOT_BLANK, message = "must not be blank") String> onRollback();
+
+        /** A hook still running after this is killed with its process tree. */
+        @WithDefault("30s")
+        Duration timeout();
+    }
+
+    /** One notification webhook. */
+    interface Notification {
+        @Pattern(regexp = "^https?://.+", message = "must be an http:// or https:// URL")
+        String url();
+
+        /** {@code json} (generic), {@code slack} (incoming webhook) or {@code matrix} (a room's send URL). */
+        @WithDefault("json")
+        NotificationFormat format();
+
+        /** Sent as a bearer token (a Matrix access token); owner-only file, https:// URLs only. */
+        Optional<Path> tokenFile();
+    }
+
+    enum NotificationFormat {
+        JSON, SLACK, MATRIX
+    }
+
+    /** Drift: the running system is not the one the agent activated (someone ran nixos-rebuild by hand). */
+    interface Drift {
+        /** Activate the agent's system again when the running one drifted from it. Off: only report it. */
+        @WithDefault("false")
+        boolean selfHeal();
     }
 
     /**

@@ -49,6 +49,7 @@ public final class ConfigFingerprint {
         config.control().tokenFile().ifPresent(files::add);
         config.webhook().secretFile().ifPresent(files::add);
         config.forge().map(AgentConfig.Forge::tokenFile).ifPresent(files::add);
+        config.notifications().values().forEach(notification -> notification.tokenFile().ifPresent(files::add));
         return new ConfigFingerprint(files);
     }
 

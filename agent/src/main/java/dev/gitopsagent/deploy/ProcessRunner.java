@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -47,12 +48,19 @@ public final class ProcessRunner {
     }
 
     public Result run(List<String> command, Path workingDirectory, Duration timeout) throws IOException, InterruptedException {
+        return run(command, workingDirectory, timeout, Map.of());
+    }
+
+    /** The same, with {@code environment} added to the agent's own. */
+    public Result run(List<String> command, Path workingDirectory, Duration timeout, Map<String, String> environment)
+            throws IOException, InterruptedException {
         long started = System.nanoTime();
-        Process process = new ProcessBuilder(command)
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(workingDirectory.toFile())
                 .redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .start();
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         Deque<String> tail = new ArrayDeque<>(tailLines);
         Thread reader = new Thread(() -> collect(process, tail), "output-" + process.pid());
         reader.setDaemon(true);

@@ -9,6 +9,8 @@ import org.jboss.logging.Logger;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 import dev.gitopsagent.deploy.Action;
+import dev.gitopsagent.deploy.DriftWatch;
+import dev.gitopsagent.hooks.Hooks;
 import dev.gitopsagent.deploy.NixosRebuild;
 import dev.gitopsagent.deploy.ProcessRunner;
 import dev.gitopsagent.deploy.SystemProfile;
@@ -46,17 +48,21 @@ public final class OperatorActions {
     private final ReconcileLoop loop;
     private final NixosRebuild rebuild;
     private final SystemProfile system;
+    private final DriftWatch drift;
+    private final Hooks hooks;
     private final LiveStatus status;
     private final Clock clock;
 
     /** {@code action} is the configured one: in dry-run an operator action runs nothing either. */
     public OperatorActions(Action action, StateStore store, ReconcileLoop loop, NixosRebuild rebuild, SystemProfile system,
-            LiveStatus status, Clock clock) {
+            DriftWatch drift, Hooks hooks, LiveStatus status, Clock clock) {
         this.action = action;
         this.store = store;
         this.loop = loop;
         this.rebuild = rebuild;
         this.system = system;
+        this.drift = drift;
+        this.hooks = hooks;
         this.status = status;
         this.clock = clock;
     }
@@ -164,6 +170,8 @@ public final class OperatorActions {
                     status.failed(reason);
                     return new Result("rollback", false, reason);
                 }
+                // The operator chose what runs now: it is not drift.
+                drift.activated();
                 String head = status.remoteHead().orElse(null);
                 String reason = "rolled back by operator from generation " + before + " to " + now;
                 store.update(s -> {
@@ -178,6 +186,7 @@ public final class OperatorActions {
                     return head == null ? next : next.withEvaluation(new Evaluation(head, Evaluation.Outcome.FAILED, reason, clock.instant(), observed));
                 });
                 LOG.warn(reason);
+                hooks.rolledBack(system.runningCommit().orElse(null), reason);
                 String resume = after == AfterRollback.RESUME_ON_NEW_COMMIT ? "deployments resume when a newer commit arrives"
                         : "deployments stay suspended until resumed";
                 return new Result("rollback", true, reason + "; " + resume);

@@ -1,13 +1,12 @@
 package dev.gitopsagent.state;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Optional;
+
+import dev.gitopsagent.FileTrees;
 
 /**
  * The last commit deployed from the main branch, kept in a file outside the state directory
@@ -43,12 +42,6 @@ public final class HighWaterMark {
 
     public void record(String commit) throws IOException {
         Files.createDirectories(file.getParent());
-        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            channel.write(StandardCharsets.US_ASCII.encode(commit + "\n"));
-            channel.force(true);
-        }
-        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        FileTrees.writeLineAtomically(file, commit);
     }
 }

@@ -5,6 +5,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
+import dev.gitopsagent.deploy.DriftWatch;
 import dev.gitopsagent.pipeline.ReconcileOutcome;
 import dev.gitopsagent.state.AgentState;
 import dev.gitopsagent.state.Evaluation;
@@ -112,6 +113,13 @@ public final class AgentMetrics {
                         .map(since -> (double) since.getEpochSecond()).orElse(Double.NaN))
                 .description("Cache mode: since when the waiting commit's closure has been missing from the binary caches (Unix time); NaN when nothing waits for it")
                 .strongReference(true).register(registry);
+    }
+
+    /** 1 while the running system is not the one the agent activated, 0 while it is; NaN before the agent activated one. */
+    public void watch(DriftWatch drift) {
+        Gauge.builder("gitops_drift", drift, d -> d.reading() instanceof DriftWatch.Reading.Drifted ? 1.0
+                : d.reading() instanceof DriftWatch.Reading.InSync ? 0.0 : Double.NaN).description("1 while the running system differs from the one the agent activated (changed by hand)").strongReference(true)
+                .register(registry);
     }
 
     private Counter polls(String result) {

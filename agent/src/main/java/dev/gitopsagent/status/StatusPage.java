@@ -116,6 +116,9 @@ public final class StatusPage {
         if (report.deployedCommit() == null) {
             return new Headline(Tone.IDLE, "nothing deployed yet");
         }
+        if (report.drift() != null && report.drift().drifted()) {
+            return new Headline(Tone.WARN, "running system drifted");
+        }
         if (Boolean.TRUE.equals(report.stale())) {
             return new Headline(Tone.WARN, "branch head is stale");
         }
@@ -133,6 +136,13 @@ public final class StatusPage {
             extras.subjects().apply(decision.commit()).ifPresent(subject -> html.text(" “" + subject + "”"));
             html.raw("</h2><p>").text(plainReason(decision)).raw("</p><p>").text(keeps
                     + " This commit is not tried again until the branch moves or an operator runs gitops-agent retry.")
+                    .raw("</p></section>");
+        }
+        if (report.drift() != null && report.drift().drifted()) {
+            html.raw("<section class=\"banner " + Tone.WARN.css() + "\"><h2>The running system drifted</h2><p>")
+                    .text("The host runs " + report.drift().running() + ", not " + report.drift().expected()
+                            + ", which the agent activated (seen since " + ago(report.drift().since(), extras.now())
+                            + "). Someone activated another system by hand; the next deployment, or self-heal, puts the agent's back.")
                     .raw("</p></section>");
         }
         if (report.suspension() != null) {

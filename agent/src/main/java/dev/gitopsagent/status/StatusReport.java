@@ -5,6 +5,7 @@ import java.util.List;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
+import dev.gitopsagent.deploy.DriftWatch;
 import dev.gitopsagent.state.Deployment;
 import dev.gitopsagent.state.Evaluation;
 import dev.gitopsagent.state.SignatureRecord;
@@ -44,7 +45,26 @@ public record StatusReport(
         Evaluation lastDecision,
         Deployment lastDeployment,
         LiveStatus.Problem lastError,
-        RolloutStatus.Report rollout) {
+        RolloutStatus.Report rollout,
+        Drift drift) {
+
+    /**
+     * The running system against the one the agent activated; null before the agent activated one.
+     *
+     * @param since when a poll first saw the difference; null while in sync
+     */
+    public record Drift(boolean drifted, String expected, String running, Instant since) {
+
+        public static Drift of(DriftWatch.Reading reading) {
+            if (reading instanceof DriftWatch.Reading.InSync inSync) {
+                return new Drift(false, inSync.system(), inSync.system(), null);
+            }
+            if (reading instanceof DriftWatch.Reading.Drifted drifted) {
+                return new Drift(true, drifted.expected(), drifted.running(), drifted.since());
+            }
+            return null;
+        }
+    }
 
     /** The system profile's current generation. */
     public record Generation(int number, String storePath) {

@@ -4,6 +4,7 @@ import java.util.List;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import dev.gitopsagent.deploy.DriftWatch;
 import dev.gitopsagent.deploy.SystemProfile;
 import dev.gitopsagent.git.Remote;
 import dev.gitopsagent.pipeline.Reconciler;
@@ -24,15 +25,17 @@ public class StatusResource {
     private final SystemProfile system;
     private final Freshness freshness;
     private final RolloutStatus rollout;
+    private final DriftWatch drift;
     private final String version;
 
-    StatusResource(Reconciler reconciler, LiveStatus live, SystemProfile system, Freshness freshness, RolloutStatus rollout,
+    StatusResource(Reconciler reconciler, LiveStatus live, SystemProfile system, Freshness freshness, RolloutStatus rollout, DriftWatch drift,
             @ConfigProperty(name = "quarkus.application.version", defaultValue = "unknown") String version) {
         this.reconciler = reconciler;
         this.live = live;
         this.system = system;
         this.freshness = freshness;
         this.rollout = rollout;
+        this.drift = drift;
         this.version = version;
     }
 
@@ -69,7 +72,8 @@ public class StatusResource {
                 state.lastEvaluation(),
                 history.isEmpty() ? null : history.get(0),
                 live.lastError().orElse(null),
-                rollout.report());
+                rollout.report(),
+                StatusReport.Drift.of(drift.reading()));
     }
 
     @GET

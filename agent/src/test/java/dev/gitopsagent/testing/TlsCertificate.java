@@ -65,7 +65,7 @@ public record TlsCertificate(Path keyStore, Path trustStore) {
         }
     }
 
-    /** Makes HTTPS connections of this JVM (JGit's among them) trust this certificate only. */
+    /** Makes HTTPS connections of this JVM (JGit's and java.net.http clients built after this) trust this certificate only. */
     public void trustInThisJvm() {
         try (InputStream in = Files.newInputStream(trustStore)) {
             KeyStore store = KeyStore.getInstance("PKCS12");
@@ -75,6 +75,7 @@ public record TlsCertificate(Path keyStore, Path trustStore) {
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(null, trust.getTrustManagers(), null);
             HttpsURLConnection.setDefaultSSLSocketFactory(context.getSocketFactory());
+            SSLContext.setDefault(context);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (GeneralSecurityException e) {
