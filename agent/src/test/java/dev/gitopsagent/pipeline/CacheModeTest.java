@@ -20,8 +20,8 @@ import dev.gitopsagent.config.InvalidConfigException;
 import dev.gitopsagent.config.StartupChecks;
 import dev.gitopsagent.rollout.Wait;
 import dev.gitopsagent.state.Deployment;
+import dev.gitopsagent.testing.CacheModeHost;
 import dev.gitopsagent.testing.Fleet;
-import dev.gitopsagent.testing.NixTestSystem;
 import dev.gitopsagent.testing.PrivateNix;
 import dev.gitopsagent.testing.SettableClock;
 import dev.gitopsagent.testing.StaticHttpServer;
@@ -42,8 +42,8 @@ class CacheModeTest {
     Path dir;
 
     Fleet fleet;
+    CacheModeHost host;
     PrivateNix nix;
-    PrivateNix.SigningKey ciKey;
     Path cache;
     Path activations;
     Path profile;
@@ -54,15 +54,12 @@ class CacheModeTest {
     @BeforeEach
     void setUp() throws Exception {
         fleet = Fleet.create(dir.resolve("fleet"));
-        nix = PrivateNix.create(dir.resolve("nix"));
-        ciKey = nix.signingKey("ci.example.test-1");
-        cache = dir.resolve("cache");
-        activations = dir.resolve("host/activations");
-        profile = dir.resolve("host/profiles/system");
-        currentSystem = dir.resolve("host/run/current-system");
-        Files.createDirectories(profile.getParent());
-        Files.createDirectories(currentSystem.getParent());
-        NixTestSystem.write(fleet.work(), activations, currentSystem);
+        host = CacheModeHost.create(dir, fleet);
+        nix = host.nix();
+        cache = host.cache();
+        activations = host.activations();
+        profile = host.profile();
+        currentSystem = host.currentSystem();
         clock = new SettableClock(START);
     }
 
@@ -78,7 +75,7 @@ class CacheModeTest {
     void activatesTheClosureCiPushedByItsStorePathWithoutBuildingIt() throws Exception {
         agent = start("build");
         String commit = push("first system");
-        String toplevel = nix.publish(installable(commit), cache, ciKey);
+        String toplevel = host.publish(commit);
 
         ReconcileOutcome outcome = agent.reconcile();
 
@@ -120,7 +117,7 @@ class CacheModeTest {
         ReconcileOutcome stillWaiting = agent.reconcile();
         assertThat(((ReconcileOutcome.Waiting) stillWaiting).cause().since()).as("the wait counts from the first miss").contains(START);
 
-        nix.publish(installable(commit), cache, ciKey);
+        host.publish(commit);
         clock.advance(Duration.ofMinutes(2));
 
         assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(commit, "switch"));
@@ -167,7 +164,7 @@ class CacheModeTest {
     void neverUsesAClosureSignedByAKeyItDoesNotTrust() throws Exception {
         agent = start("refuse");
         String commit = push("first system");
-        String toplevel = nix.publish(installable(commit), cache, nix.signingKey("intruder-1"));
+        String toplevel = nix.publish(host.installable(commit), cache, nix.signingKey("intruder-1"));
 
         ReconcileOutcome outcome = agent.reconcile();
 
@@ -184,7 +181,7 @@ class CacheModeTest {
     void dryRunNamesTheCacheCommandsAndRunsNone() throws Exception {
         agent = start("build", Map.of("gitops.deploy.action", "dry-run"));
         String commit = push("first system");
-        nix.publish(installable(commit), cache, ciKey);
+        host.publish(commit);
         Path store = nix.storeDir();
         List<Path> before;
         try (var paths = Files.list(store)) {
@@ -224,16 +221,10 @@ class CacheModeTest {
     }
 
     private Map<String, String> properties(String onMissing) {
-        Map<String, String> properties = fleet.agentProperties();
-        properties.put("gitops.deploy.cache.substituters", "file://" + cache);
-        properties.put("gitops.deploy.cache.trusted-public-keys", ciKey.publicKey());
+        Map<String, String> properties = host.agentProperties();
         properties.put("gitops.deploy.cache.max-wait", MAX_WAIT.toString());
         properties.put("gitops.deploy.cache.check-interval", "1m");
         properties.put("gitops.deploy.cache.on-missing", onMissing);
-        properties.put("gitops.deploy.cache.nix-command", nix.command().toString());
-        properties.put("gitops.deploy.system-profile", profile.toString());
-        properties.put("gitops.deploy.current-system", currentSystem.toString());
-        properties.put("gitops.deploy.timeout", "2m");
         return properties;
     }
 
@@ -241,12 +232,7 @@ class CacheModeTest {
         return fleet.pushSignedAt(TestKeys.trustedSsh(), message, clock.instant());
     }
 
-    /** What CI builds: the same commit, from the forge's repository. */
-    private String installable(String commit) {
-        return NixTestSystem.installable(fleet.remote(), commit, Fleet.HOST);
-    }
-
     private String expectedToplevel(String commit) {
-        return nix.run("eval", "--raw", installable(commit) + ".outPath").orThrow().stdout().strip();
+        return nix.run("eval", "--raw", host.installable(commit) + ".outPath").orThrow().stdout().strip();
     }
 }

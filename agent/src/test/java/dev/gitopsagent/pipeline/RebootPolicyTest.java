@@ -13,9 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.gitopsagent.TestAgent;
+import dev.gitopsagent.testing.CacheModeHost;
 import dev.gitopsagent.testing.Fleet;
 import dev.gitopsagent.testing.NixTestSystem;
-import dev.gitopsagent.testing.PrivateNix;
 import dev.gitopsagent.testing.SettableClock;
 import dev.gitopsagent.testing.TestKeys;
 
@@ -37,9 +37,7 @@ class RebootPolicyTest {
     Path dir;
 
     Fleet fleet;
-    PrivateNix nix;
-    PrivateNix.SigningKey ciKey;
-    Path cache;
+    CacheModeHost host;
     Path activations;
     Path profile;
     Path currentSystem;
@@ -51,17 +49,12 @@ class RebootPolicyTest {
     @BeforeEach
     void setUp() throws Exception {
         fleet = Fleet.create(dir.resolve("fleet"));
-        nix = PrivateNix.create(dir.resolve("nix"));
-        ciKey = nix.signingKey("ci.example.test-1");
-        cache = dir.resolve("cache");
-        activations = dir.resolve("host/activations");
-        profile = dir.resolve("host/profiles/system");
-        currentSystem = dir.resolve("host/run/current-system");
+        host = CacheModeHost.create(dir, fleet);
+        activations = host.activations();
+        profile = host.profile();
+        currentSystem = host.currentSystem();
         bootedSystem = dir.resolve("host/run/booted-system");
         reboots = dir.resolve("host/reboots");
-        Files.createDirectories(profile.getParent());
-        Files.createDirectories(currentSystem.getParent());
-        NixTestSystem.write(fleet.work(), activations, currentSystem);
         clock = new SettableClock(MONDAY);
     }
 
@@ -127,7 +120,7 @@ class RebootPolicyTest {
     private Deployed deploy(String message, Runnable change) throws Exception {
         change.run();
         String commit = fleet.pushSignedAt(TestKeys.trustedSsh(), message, clock.instant());
-        String toplevel = nix.publish(NixTestSystem.installable(fleet.remote(), commit, Fleet.HOST), cache, ciKey);
+        String toplevel = host.publish(commit);
         return new Deployed(commit, toplevel, agent.reconcileOnLoop());
     }
 
@@ -138,13 +131,7 @@ class RebootPolicyTest {
     }
 
     private TestAgent start(Map<String, String> reboot) throws Exception {
-        Map<String, String> properties = fleet.agentProperties();
-        properties.put("gitops.deploy.cache.substituters", "file://" + cache);
-        properties.put("gitops.deploy.cache.trusted-public-keys", ciKey.publicKey());
-        properties.put("gitops.deploy.cache.nix-command", nix.command().toString());
-        properties.put("gitops.deploy.system-profile", profile.toString());
-        properties.put("gitops.deploy.current-system", currentSystem.toString());
-        properties.put("gitops.deploy.timeout", "2m");
+        Map<String, String> properties = host.agentProperties();
         properties.put("gitops.deploy.reboot.booted-system", bootedSystem.toString());
         properties.put("gitops.deploy.reboot.command", "echo reboot >>" + reboots);
         properties.putAll(reboot);
