@@ -136,7 +136,7 @@ public final class StatusFormatter {
         return text.toString();
     }
 
-    private static String running(JsonNode status) {
+    private String running(JsonNode status) {
         String running = text(status, "runningCommit");
         String deployed = text(status, "deployedCommit");
         String commit;
@@ -148,7 +148,17 @@ public final class StatusFormatter {
             commit = shortId(running) + " (differs from the deployed commit)";
         }
         JsonNode generation = status.path("systemGeneration");
-        return generation.has("number") ? commit + ", system generation " + generation.path("number").asInt() : commit;
+        String text = generation.has("number") ? commit + ", system generation " + generation.path("number").asInt() : commit;
+        return text + drift(status.path("drift"));
+    }
+
+    /** Said only when the running system is not the one the agent activated: in sync is the normal case. */
+    private String drift(JsonNode drift) {
+        if (!drift.path("drifted").asBoolean(false)) {
+            return "";
+        }
+        return "; DRIFTED: runs " + orUnknown(text(drift, "running")) + ", not " + orUnknown(text(drift, "expected"))
+                + " which the agent activated (since " + orUnknown(ago(text(drift, "since"))) + ")";
     }
 
     private String lastPoll(JsonNode poll) {

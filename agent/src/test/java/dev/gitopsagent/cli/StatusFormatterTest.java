@@ -138,6 +138,26 @@ class StatusFormatterTest {
     }
 
     @Test
+    void aRunningSystemOtherThanTheOneTheAgentActivatedIsShownAsDrift() throws Exception {
+        String text = formatter.format(json("""
+                {"deployedCommit":"%s","runningCommit":"%s","drift":{"drifted":true,"expected":"/nix/store/aaa-nixos-system-web1",
+                 "running":"/nix/store/bbb-nixos-system-web1","since":"2025-03-01T11:58:00Z"}}
+                """.formatted(DEPLOYED, DEPLOYED)));
+
+        assertThat(text).contains("running:       " + DEPLOYED.substring(0, 7) + "; DRIFTED: runs /nix/store/bbb-nixos-system-web1, "
+                + "not /nix/store/aaa-nixos-system-web1 which the agent activated (since 2m ago)");
+    }
+
+    @Test
+    void aSystemInSyncSaysNothingAboutDrift() throws Exception {
+        String text = formatter.format(json("""
+                {"deployedCommit":"%s","runningCommit":"%s","drift":{"drifted":false,"expected":"/nix/store/aaa","running":"/nix/store/aaa"}}
+                """.formatted(DEPLOYED, DEPLOYED)));
+
+        assertThat(text).doesNotContain("DRIFT").doesNotContain("drift");
+    }
+
+    @Test
     void aFreshAgentShowsWhatItHasNotDoneYetInsteadOfNulls() throws Exception {
         String text = formatter.format(json("""
                 {"host":"web1","branch":"main","action":"switch","phase":"fetching","suspended":false}
