@@ -66,6 +66,28 @@ class RemoteCredentialsIT {
         }
     }
 
+    /**
+     * JGit would layer the host's {@code ~/.gitconfig} (and {@code /etc/gitconfig}) under the clone's
+     * config; an {@code http.extraHeader} there would add a credential to every fetch, unseen in the
+     * agent's configuration. The agent reads neither file.
+     */
+    @Test
+    void theHostsGitConfigAddsNoCredentialToTheAgentsFetches() throws Exception {
+        Path home = Files.createDirectories(dir.resolve("home"));
+        String planted = GitHttpServer.basic("host", "from-gitconfig");
+        Files.writeString(home.resolve(".gitconfig"), "[http]\n\textraHeader = Authorization: " + planted + "\n");
+        String commit = fleet.pushSigned(TestKeys.trustedSsh(), "first configuration");
+        Map<String, String> properties = fleet.agentProperties();
+        properties.put("user.home", home.toString());
+
+        try (AgentProcess agent = AgentProcess.start(dir.resolve("agent.log"), properties)) {
+            agent.awaitStatus(status -> commit.equals(status.path("deployedCommit").asText()));
+        }
+
+        assertThat(fleet.server().requestCount()).as("the commit was fetched from the fleet's server").isPositive();
+        assertThat(fleet.server().authorizations()).as("no credential was configured for this remote").isEmpty();
+    }
+
     @Test
     void aRotatedTokenRestartsTheAgentWhichThenFetchesWithTheNewOne() throws Exception {
         String first = fleet.pushSigned(TestKeys.trustedSsh(), "first configuration");

@@ -67,9 +67,10 @@ public final class LocalMirror implements AutoCloseable {
     /**
      * Opens the clone, creating it when missing and re-creating it when it is corrupt. {@code HEAD}
      * names {@code headBranch} (the main branch), which exists from the first fetch on. Every fetch into
-     * it is held to {@code bounds}.
+     * it is held to {@code bounds}. The host's git configuration is not read ({@link IsolatedGitConfig}).
      */
     public static LocalMirror open(Path directory, String headBranch, RemoteAccess access, FetchBounds bounds) throws IOException {
+        IsolatedGitConfig.install();
         return new LocalMirror(directory, headBranch, access, bounds, openOrCreate(directory, headBranch, bounds));
     }
 
