@@ -10,6 +10,7 @@ import org.eclipse.jgit.errors.PackInvalidException;
 import org.eclipse.jgit.lib.ObjectId;
 import org.jboss.logging.Logger;
 
+import dev.gitopsagent.git.FailureText;
 import dev.gitopsagent.git.FetchRefusedException;
 import dev.gitopsagent.git.LocalMirror;
 import dev.gitopsagent.git.Remote;
@@ -59,7 +60,7 @@ public final class Fetch {
             fetched = mirror.fetch(remote, heads.ids().keySet());
         } catch (IOException e) {
             if (!isLocalCorruption(e)) {
-                throw new IOException("fetch from " + remote + " failed: " + e.getMessage(), e);
+                throw new IOException("fetch from " + remote + " failed: " + FailureText.of(e), e);
             }
             LOG.warnf("local clone is damaged (%s); re-cloning", e.getMessage());
             mirror.recreate();

@@ -10,6 +10,7 @@ import java.util.TreeMap;
 
 import org.eclipse.jgit.lib.ObjectId;
 
+import dev.gitopsagent.git.FailureText;
 import dev.gitopsagent.git.LocalMirror;
 import dev.gitopsagent.git.Remote;
 import dev.gitopsagent.state.Evaluation;
@@ -88,7 +89,7 @@ public final class Probe {
                 }
                 failures.add(remote + ": branch " + target.branch() + " does not exist");
             } catch (IOException | RuntimeException e) {
-                failures.add(remote + ": " + e.getMessage());
+                failures.add(remote + ": " + FailureText.of(e));
             }
         }
         answering = null;
