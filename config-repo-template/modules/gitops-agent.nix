@@ -581,8 +581,10 @@ in
           description = ''
             Reboot windows, in the syntax of `deploy.windows`: while a reboot is
             pending and one is open, the agent runs `command`, once per boot
-            default. Empty: the agent never reboots the host; status and
-            metrics still show `reboot pending`.
+            default, unless another wave's slot of a rollout in progress covers
+            the moment (then it waits, see the README's "Reboots"). Empty: the
+            agent never reboots the host; status and metrics still show
+            `reboot pending`.
           '';
         };
         command = mkOption {
@@ -640,7 +642,12 @@ in
       waves = mkOption {
         type = types.ints.between 1 1000;
         default = 1;
-        description = "How many waves host names are spread over when `wave` is not set.";
+        description = ''
+          How many waves host names are spread over when `wave` is not set.
+          Also the fleet's number of waves for reboots (a reboot never falls into
+          another wave's slot of a rollout): set it on every host, also where
+          `wave` is set.
+        '';
       };
       soak = durationOption "1h" "Time each wave waits after the one before it.";
       forgeGate = {

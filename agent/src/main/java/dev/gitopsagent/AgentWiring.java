@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -44,6 +45,7 @@ import dev.gitopsagent.pipeline.Probe;
 import dev.gitopsagent.pipeline.Reactivate;
 import dev.gitopsagent.pipeline.Realise;
 import dev.gitopsagent.pipeline.Reconciler;
+import dev.gitopsagent.pipeline.RolloutsInProgress;
 import dev.gitopsagent.pipeline.Recorder;
 import dev.gitopsagent.pipeline.Recovery;
 import dev.gitopsagent.pipeline.Select;
@@ -51,6 +53,7 @@ import dev.gitopsagent.pipeline.Verify;
 import dev.gitopsagent.state.HighWaterMark;
 import dev.gitopsagent.rollout.ForgeGate;
 import dev.gitopsagent.rollout.MaintenanceWindows;
+import dev.gitopsagent.rollout.RebootClearance;
 import dev.gitopsagent.rollout.RolloutPlan;
 import dev.gitopsagent.rollout.Wave;
 import dev.gitopsagent.state.StateStore;
@@ -137,13 +140,14 @@ public class AgentWiring {
 
     @Produces
     @Singleton
-    RebootPolicy rebootPolicy(AgentConfig config, StateDirectory stateDir) {
+    RebootPolicy rebootPolicy(AgentConfig config, StateDirectory stateDir, RolloutPlan plan, StateStore store, LocalMirror mirror) {
         var deploy = config.deploy();
         var reboot = deploy.reboot();
         MaintenanceWindows windows = reboot.windows().map(texts -> MaintenanceWindows.parse(texts, "gitops.deploy.reboot.windows"))
                 .orElseGet(() -> new MaintenanceWindows(List.of()));
         return new RebootPolicy(new RebootPolicy.Settings(reboot.activation(), windows, reboot.command(), reboot.bootedSystem(),
-                deploy.systemProfile(), deploy.action().runsAnything()), stateDir.path(), new ProcessRunner(deploy.outputTailLines()),
+                deploy.systemProfile(), deploy.action().runsAnything()), new RebootClearance(plan, new RolloutsInProgress(store, mirror)),
+                stateDir.path(), new ProcessRunner(deploy.outputTailLines()),
                 deploy.timeout());
     }
 
@@ -350,7 +354,7 @@ public class AgentWiring {
         // Last: a reboot ends the process, after the outcome was recorded and reported.
         listeners.add(outcome -> rebootWhenDue(reboot, clock));
         return new ReconcileLoop(reconciler, status, new ReconcileLoop.Cadence(poll.interval(), poll.jitter(), poll.maxBackoff()), clock,
-                listeners, AgentWiring::exit);
+                listeners, now -> nextRebootAttempt(reboot, now), AgentWiring::exit);
     }
 
     /**
@@ -411,6 +415,16 @@ public class AgentWiring {
             LOG.errorf("cannot reboot into the new system: %s", e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A reboot window can be shorter than the poll interval: the loop polls again when the pending reboot is next allowed. */
+    private static Optional<Instant> nextRebootAttempt(RebootPolicy reboot, Instant now) {
+        try {
+            return reboot.nextAttempt(now);
+        } catch (IOException e) {
+            LOG.errorf("cannot tell when to reboot into the new system: %s", e.getMessage());
+            return Optional.empty();
         }
     }
 

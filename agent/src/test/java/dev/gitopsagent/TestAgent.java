@@ -62,7 +62,7 @@ public final class TestAgent implements AutoCloseable {
         this.mirror = wiring.localMirror(config, stateDir, access);
         MaintenanceWindows windows = wiring.maintenanceWindows(config);
         RolloutPlan plan = wiring.rolloutPlan(config);
-        RebootPolicy reboot = wiring.rebootPolicy(config, stateDir);
+        RebootPolicy reboot = wiring.rebootPolicy(config, stateDir, plan, store, mirror);
         this.rollout = wiring.rolloutStatus(plan, windows, reboot, store, clock);
         this.reconciler = wiring.reconciler(config, stateDir, mirror, rebuild, system, store, status, plan, windows, reboot, clock);
         this.drift = wiring.driftWatch(config, stateDir, reconciler, mirror, rebuild, store, clock);

@@ -102,6 +102,10 @@ public final class StatusFormatter {
             String next = text(rollout, "nextRebootWindow");
             text.append(next != null ? ", next reboot window at " + next
                     : rollout.path("rebootWindows").isEmpty() ? ", no reboot window: reboot by hand" : ", reboot window open");
+            String waitsFor = text(rollout, "rebootWaitsFor");
+            if (waitsFor != null) {
+                text.append("; ").append(waitsFor).append(", reboots at ").append(orUnknown(text(rollout, "rebootBlockedUntil")));
+            }
         }
         return text.toString();
     }

@@ -13,12 +13,14 @@ import org.jboss.logging.Logger;
 
 import dev.gitopsagent.config.AgentConfig.RebootActivation;
 import dev.gitopsagent.rollout.MaintenanceWindows;
+import dev.gitopsagent.rollout.RebootClearance;
 
 /**
  * The reboot policy: a generation that changes what only a boot loads (see {@link BootChange}) is
  * activated with {@code boot} instead of {@code switch} if configured so, and the agent reboots into
- * the boot default only while a reboot window is open. It asks for one reboot per boot default: if
- * the host comes back still booted into something else, it does not reboot again for the same one.
+ * the boot default only while a reboot window is open and no other wave's rollout slot covers the
+ * moment ({@link RebootClearance}). It asks for one reboot per boot default: if the host comes back
+ * still booted into something else, it does not reboot again for the same one.
  */
 public final class RebootPolicy {
 
@@ -36,12 +38,14 @@ public final class RebootPolicy {
     }
 
     private final Settings settings;
+    private final RebootClearance clearance;
     private final Path stateDir;
     private final ProcessRunner runner;
     private final Duration timeout;
 
-    public RebootPolicy(Settings settings, Path stateDir, ProcessRunner runner, Duration timeout) {
+    public RebootPolicy(Settings settings, RebootClearance clearance, Path stateDir, ProcessRunner runner, Duration timeout) {
         this.settings = settings;
+        this.clearance = clearance;
         this.stateDir = stateDir;
         this.runner = runner;
         this.timeout = timeout;
@@ -70,7 +74,39 @@ public final class RebootPolicy {
         return settings.windows();
     }
 
-    /** Reboots when a reboot is pending, reboot windows are configured and one is open at {@code now}. */
+    /**
+     * While a reboot is pending: the other wave's slot that holds it at the first moment a reboot
+     * window allows it (now, if one is open). Empty when nothing is pending, no window is configured
+     * or no slot holds it.
+     */
+    public Optional<RebootClearance.Held> heldByWave(Instant now) {
+        if (settings.windows().windows().isEmpty() || pending().isEmpty()) {
+            return Optional.empty();
+        }
+        return clearance.at(settings.windows().openFrom(now)) instanceof RebootClearance.Held held ? Optional.of(held) : Optional.empty();
+    }
+
+    /** The first moment from {@code now} on inside a reboot window and clear of other waves' slots. */
+    public Instant nextReboot(Instant now) {
+        return clearance.nextReboot(now, settings.windows());
+    }
+
+    /**
+     * When the agent will next try to reboot, if that is after {@code now}: the first moment inside a
+     * reboot window and clear of other waves' slots, while a reboot is pending and not asked for yet.
+     * The reconcile loop polls no later than this, so a window shorter than the poll interval is not missed.
+     */
+    public Optional<Instant> nextAttempt(Instant now) throws IOException {
+        if (!settings.runsAnything() || settings.windows().windows().isEmpty() || pending().isEmpty() || alreadyRequested()) {
+            return Optional.empty();
+        }
+        return Optional.of(nextReboot(now)).filter(now::isBefore);
+    }
+
+    /**
+     * Reboots when a reboot is pending, reboot windows are configured, one is open at {@code now}, and
+     * no other wave's slot covers {@code now}.
+     */
     public void rebootIfDue(Instant now) throws IOException, InterruptedException {
         if (!settings.runsAnything() || settings.windows().windows().isEmpty() || settings.windows().closedUntil(now).isPresent()) {
             return;
@@ -79,13 +115,17 @@ public final class RebootPolicy {
         if (changes.isEmpty()) {
             return;
         }
-        String target = settings.profile().toRealPath().toString();
-        Path requested = stateDir.resolve(REQUESTED);
-        if (Files.isRegularFile(requested) && Files.readString(requested).strip().equals(target)) {
+        String target = target();
+        if (alreadyRequested()) {
             LOG.debugf("a reboot into %s was already asked for; not asking again", target);
             return;
         }
+        if (clearance.at(now) instanceof RebootClearance.Held held) {
+            LOG.infof("%s; the reboot into %s waits", held.describe(), target);
+            return;
+        }
         // Written first, so a reboot that does not boot into the target cannot turn into a reboot loop.
+        Path requested = stateDir.resolve(REQUESTED);
         Path partial = stateDir.resolve(REQUESTED + ".partial");
         Files.writeString(partial, target + "\n");
         Files.move(partial, requested, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -95,5 +135,15 @@ public final class RebootPolicy {
         if (!result.succeeded()) {
             LOG.errorf("the reboot command %s %s", settings.command(), result.describeFailure());
         }
+    }
+
+    private String target() throws IOException {
+        return settings.profile().toRealPath().toString();
+    }
+
+    /** Whether a reboot into the current boot default was asked for already. */
+    private boolean alreadyRequested() throws IOException {
+        Path requested = stateDir.resolve(REQUESTED);
+        return Files.isRegularFile(requested) && Files.readString(requested).strip().equals(target());
     }
 }

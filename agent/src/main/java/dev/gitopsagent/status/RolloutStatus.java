@@ -10,6 +10,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 
 import dev.gitopsagent.deploy.RebootPolicy;
 import dev.gitopsagent.rollout.MaintenanceWindows;
+import dev.gitopsagent.rollout.RebootClearance;
 import dev.gitopsagent.rollout.RolloutPlan;
 import dev.gitopsagent.state.Evaluation;
 import dev.gitopsagent.state.OperatorOverride;
@@ -34,11 +35,16 @@ public final class RolloutStatus {
      * @param rebootPending what a reboot into the boot default would change ({@code kernel}, {@code initrd}, ...); empty when none is pending
      * @param rebootWindows when the agent may reboot; empty: it never reboots by itself
      * @param nextRebootWindow when the next reboot window opens, while a reboot is pending and none is open
+     * @param rebootWaitsFor  while a reboot is pending: the other wave's rollout slot that holds it at the first moment a
+     *                        reboot window allows it, e.g. {@code reboot waits for wave 2's slot of <commit> to end at <time>}
+     * @param rebootBlockedUntil with {@code rebootWaitsFor}: when the reboot is allowed, inside a reboot window and clear of
+     *                        other waves' slots (never before {@code nextRebootWindow})
      */
     @RegisterForReflection
     public record Report(int wave, boolean waveDerived, int waves, String soak, List<String> windows, Boolean windowOpen,
             Instant nextWindow, String waitingFor, String waitingCommit, String waitReason, Instant activatesAt, Instant waitingSince,
-            String override, List<String> rebootPending, List<String> rebootWindows, Instant nextRebootWindow) {
+            String override, List<String> rebootPending, List<String> rebootWindows, Instant nextRebootWindow, String rebootWaitsFor,
+            Instant rebootBlockedUntil) {
     }
 
     private static final Set<String> UNTIMED = Set.of("cache", "forge");
@@ -85,6 +91,7 @@ public final class RolloutStatus {
         Optional<Evaluation> waiting = waiting();
         Optional<Instant> closedUntil = windows.closedUntil(now);
         List<String> rebootPending = reboot.pending();
+        Optional<RebootClearance.Held> heldByWave = reboot.heldByWave(now);
         return new Report(plan.wave().number(), plan.wave().derived(), plan.waves(), plan.soak().toString(), windows.texts(),
                 windows.windows().isEmpty() ? null : closedUntil.isEmpty(),
                 closedUntil.orElse(null),
@@ -95,6 +102,8 @@ public final class RolloutStatus {
                 waiting.map(Evaluation::since).orElse(null),
                 store.current().pendingOverride().map(OperatorOverride::kind).map(OperatorOverride.Kind::word).orElse(null),
                 rebootPending, reboot.windows().texts(),
-                rebootPending.isEmpty() ? null : reboot.windows().closedUntil(now).orElse(null));
+                rebootPending.isEmpty() ? null : reboot.windows().closedUntil(now).orElse(null),
+                heldByWave.map(RebootClearance.Held::describe).orElse(null),
+                heldByWave.map(held -> reboot.nextReboot(now)).orElse(null));
     }
 }

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -38,6 +39,19 @@ public final class ReconcileLoop implements AutoCloseable {
     }
 
     /**
+     * A moment, besides the poll interval, at which the next reconcile must run at the latest because
+     * something that only a reconcile does becomes due then (a pending reboot's window opening). The
+     * loop does not need to know what.
+     */
+    public interface Appointment {
+        /** The moment after {@code now}, if any; earlier ones than the next poll bring the poll forward. */
+        Optional<Instant> after(Instant now);
+    }
+
+    /** No appointments: polls follow the interval and the waits' ends only. */
+    public static final Appointment NONE = now -> Optional.empty();
+
+    /**
      * Ends the process with this status after an {@link Error} (OutOfMemoryError, StackOverflowError)
      * escaped a reconcile: the JVM may be in no state to go on, and without a reconcile thread nothing
      * would ever poll again. systemd restarts the agent.
@@ -54,6 +68,7 @@ public final class ReconcileLoop implements AutoCloseable {
     private final Cadence cadence;
     private final Clock clock;
     private final List<OutcomeListener> listeners;
+    private final Appointment appointment;
     private final Exit exit;
     private final ExecutorService lane;
     private final AtomicBoolean queued = new AtomicBoolean();
@@ -63,8 +78,9 @@ public final class ReconcileLoop implements AutoCloseable {
     private int consecutiveErrors;
 
     public ReconcileLoop(Reconciler reconciler, LiveStatus status, Cadence cadence, Clock clock, List<OutcomeListener> listeners,
-            Exit exit) {
+            Appointment appointment, Exit exit) {
         this.reconciler = reconciler;
+        this.appointment = appointment;
         this.exit = exit;
         this.status = status;
         this.cadence = cadence;
@@ -125,6 +141,10 @@ public final class ReconcileLoop implements AutoCloseable {
         // A wait that ends before the next poll would otherwise cost up to one interval (plus jitter) of delay.
         if (outcome instanceof ReconcileOutcome.Waiting waiting && waiting.cause().until().filter(next::isAfter).isPresent()) {
             next = waiting.cause().until().get();
+        }
+        Optional<Instant> appointed = appointment.after(clock.instant());
+        if (appointed.filter(next::isAfter).isPresent()) {
+            next = appointed.get();
         }
         if (!queued.get()) {
             nextPoll = next;

@@ -84,6 +84,19 @@ class StatusFormatterTest {
     }
 
     @Test
+    void aRebootHeldByAnotherWavesSlotSaysWhichAndWhenItWillHappen() throws Exception {
+        String text = formatter.format(json("""
+                {"host":"web1","rollout":{"wave":0,"waveDerived":false,"waves":3,"windows":[],"rebootPending":["kernel"],
+                 "rebootWindows":["Sun 03:00 UTC for 4h"],"nextRebootWindow":null,
+                 "rebootWaitsFor":"reboot waits for wave 1's slot of %s to end at 2025-03-09T04:00:00Z",
+                 "rebootBlockedUntil":"2025-03-09T05:00:00Z"}}
+                """.formatted(HEAD)));
+
+        assertThat(text).contains("rollout:       wave 0; reboot pending (kernel changed), reboot window open; reboot waits for wave 1's slot of "
+                + HEAD + " to end at 2025-03-09T04:00:00Z, reboots at 2025-03-09T05:00:00Z\n");
+    }
+
+    @Test
     void aSuspendedAgentSaysWhyAndHowToResume() throws Exception {
         String text = formatter.format(json("""
                 {"host":"web1","suspended":true,

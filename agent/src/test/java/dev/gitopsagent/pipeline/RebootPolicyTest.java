@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.gitopsagent.TestAgent;
+import dev.gitopsagent.status.RolloutStatus;
 import dev.gitopsagent.testing.CacheModeHost;
 import dev.gitopsagent.testing.Fleet;
 import dev.gitopsagent.testing.NixTestSystem;
@@ -32,6 +34,7 @@ class RebootPolicyTest {
     private static final Instant MONDAY = Instant.parse("2030-01-07T10:00:00Z");
     private static final Instant SUNDAY_NIGHT = Instant.parse("2030-01-13T03:00:00Z");
     private static final String REBOOT_WINDOW = "Sun 03:00 UTC for 1h";
+    private static final String SUNDAY_MORNING = "Sun 03:00 UTC for 4h";
 
     @TempDir
     Path dir;
@@ -109,6 +112,85 @@ class RebootPolicyTest {
         assertThat(reboots).doesNotExist();
     }
 
+    @Test
+    void aRebootWindowShorterThanThePollIntervalIsNotMissed() throws Exception {
+        Instant windowOpens = MONDAY.plus(Duration.ofMinutes(20));
+        agent = start(Map.of("gitops.poll.interval", "1h", "gitops.poll.max-backoff", "1h", "gitops.deploy.reboot.windows",
+                "Mon 10:20 UTC for 10min"));
+        bootInto(deploy("first system").toplevel());
+        deploy("new kernel", () -> NixTestSystem.kernel(fleet.work(), Fleet.HOST, "6.12"));
+        assertThat(agent.rollout().report().rebootPending()).containsExactly("kernel");
+
+        assertThat(agent.status().nextPoll()).as("the next poll is brought forward to the window").hasValue(windowOpens);
+        clock.set(windowOpens.minusSeconds(1));
+        agent.loop().tick();
+        agent.awaitQueuedReconcile();
+        assertThat(reboots).doesNotExist();
+
+        clock.set(windowOpens);
+        agent.loop().tick();
+        agent.awaitQueuedReconcile();
+
+        assertThat(Files.readAllLines(reboots)).containsExactly("reboot");
+    }
+
+    @Test
+    void aRebootWaitsUntilNoOtherWaveHasItsSlot() throws Exception {
+        // Wave 0 of 3, an hour apart: the kernel committed at 02:00 is wave 1's from 03:00 to 04:00 and wave 2's to 05:00.
+        Instant committed = Instant.parse("2030-01-13T02:00:00Z");
+        clock.set(committed.minus(Duration.ofHours(2)));
+        agent = start(Map.of("gitops.rollout.wave", "0", "gitops.rollout.waves", "3", "gitops.deploy.reboot.windows", SUNDAY_MORNING));
+        bootInto(deploy("first system").toplevel());
+        clock.set(committed);
+        Deployed kernel = deploy("new kernel", () -> NixTestSystem.kernel(fleet.work(), Fleet.HOST, "6.12"));
+        assertThat(kernel.outcome()).isEqualTo(new ReconcileOutcome.Deployed(kernel.commit(), "switch"));
+
+        RolloutStatus.Report report = agent.rollout().report();
+        assertThat(report.nextRebootWindow()).isEqualTo(SUNDAY_NIGHT);
+        assertThat(report.rebootWaitsFor()).isEqualTo("reboot waits for wave 1's slot of " + kernel.commit()
+                + " to end at 2030-01-13T04:00:00Z (and for other waves' slots after it, until 2030-01-13T05:00:00Z)");
+        assertThat(report.rebootBlockedUntil()).isEqualTo(Instant.parse("2030-01-13T05:00:00Z"));
+
+        clock.set(SUNDAY_NIGHT.plus(Duration.ofMinutes(10)));
+        agent.reconcileOnLoop();
+        clock.set(Instant.parse("2030-01-13T04:59:59Z"));
+        agent.reconcileOnLoop();
+        assertThat(reboots).as("no reboot during wave 1's or wave 2's slot").doesNotExist();
+
+        clock.set(Instant.parse("2030-01-13T05:00:00Z"));
+        agent.reconcileOnLoop();
+        assertThat(Files.readAllLines(reboots)).containsExactly("reboot");
+    }
+
+    @Test
+    void aNewerCommitWaitingForItsWaveHoldsTheRebootDuringItsEarlierWavesSlot() throws Exception {
+        // Wave 1 of 2, an hour apart. The kernel committed at 01:00 is activated here at 02:00; its slots end at 03:00.
+        Instant kernelCommitted = Instant.parse("2030-01-13T01:00:00Z");
+        clock.set(kernelCommitted.minus(Duration.ofHours(2)));
+        agent = start(Map.of("gitops.rollout.wave", "1", "gitops.rollout.waves", "2", "gitops.deploy.reboot.windows", SUNDAY_MORNING));
+        String first = push("first system", () -> { }).toplevel();
+        clock.advance(Duration.ofHours(1));
+        agent.reconcileOnLoop();
+        bootInto(first);
+        clock.set(kernelCommitted);
+        Deployed pushed = push("new kernel", () -> NixTestSystem.kernel(fleet.work(), Fleet.HOST, "6.12"));
+        clock.advance(Duration.ofHours(1));
+        assertThat(agent.reconcileOnLoop()).isEqualTo(new ReconcileOutcome.Deployed(pushed.commit(), "switch"));
+
+        // At 03:00 the kernel's rollout is over, but a newer commit arrives: wave 0 has it until 04:00.
+        clock.set(SUNDAY_NIGHT);
+        Deployed newer = push("userland change", () -> fleet.work().writeFile("hosts/web1/configuration.nix", "{ }\n"));
+        assertThat(agent.reconcileOnLoop()).isInstanceOf(ReconcileOutcome.Waiting.class);
+
+        assertThat(reboots).as("no reboot during wave 0's slot of the newer commit").doesNotExist();
+        assertThat(agent.rollout().report().rebootWaitsFor()).isEqualTo("reboot waits for wave 0's slot of " + newer.commit()
+                + " to end at 2030-01-13T04:00:00Z");
+
+        clock.set(Instant.parse("2030-01-13T04:00:00Z"));
+        assertThat(agent.reconcileOnLoop()).isEqualTo(new ReconcileOutcome.Deployed(newer.commit(), "switch"));
+        assertThat(Files.readAllLines(reboots)).as("in this wave's own slot").containsExactly("reboot");
+    }
+
     /** One pushed, CI-built commit and what the agent's own loop did with it. */
     private record Deployed(String commit, String toplevel, ReconcileOutcome outcome) {
     }
@@ -118,10 +200,15 @@ class RebootPolicyTest {
     }
 
     private Deployed deploy(String message, Runnable change) throws Exception {
+        Deployed pushed = push(message, change);
+        return new Deployed(pushed.commit(), pushed.toplevel(), agent.reconcileOnLoop());
+    }
+
+    /** Pushed and built by CI, dated now; not reconciled yet. */
+    private Deployed push(String message, Runnable change) {
         change.run();
         String commit = fleet.pushSignedAt(TestKeys.trustedSsh(), message, clock.instant());
-        String toplevel = host.publish(commit);
-        return new Deployed(commit, toplevel, agent.reconcileOnLoop());
+        return new Deployed(commit, host.publish(commit), null);
     }
 
     /** What the boot loader would do: /run/booted-system is the system the host started. */

@@ -50,7 +50,7 @@ class ReconcileLoopTest {
         };
         ReconcileLoop loop = new ReconcileLoop(agent.reconciler(), agent.status(),
                 new ReconcileLoop.Cadence(Duration.ofSeconds(1), Duration.ZERO, Duration.ofSeconds(2)), Clock.systemUTC(),
-                List.of(outOfMemory), exit::complete);
+                List.of(outOfMemory), ReconcileLoop.NONE, exit::complete);
         try {
             loop.wake("test");
 
