@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+import org.eclipse.jgit.errors.CorruptObjectException;
 import org.eclipse.jgit.errors.TransportException;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.NullProgressMonitor;
@@ -29,6 +30,9 @@ import org.eclipse.jgit.transport.Transport;
  * with nothing local to build on, the pack must hold every object its commits, trees and tags point
  * to. That is what JGit's own check after a fetch establishes by walking the whole history again;
  * later fetches keep that walk, which is short there because it stops at the branches already here.
+ *
+ * <p>The checking runs on a second thread ({@link BackgroundChecker}) beside JGit's pack parser; a
+ * malformed object refuses the fetch all the same, naming the object, before any branch is created.
  */
 final class FirstFetch {
 
@@ -37,38 +41,67 @@ final class FirstFetch {
 
     /** Fetches the branches through {@code transport} (credentials and options already applied) and creates them. */
     static Map<String, ObjectId> run(Repository repository, Transport transport, Collection<String> branches) throws IOException {
-        LinkRecordingChecker checker = new LinkRecordingChecker();
-        transport.setObjectChecker(checker);
+        LinkRecordingChecker links = new LinkRecordingChecker();
         List<RefSpec> specs = branches.stream().map(branch -> new RefSpec(Constants.R_HEADS + branch)).toList();
         Map<String, ObjectId> heads = new LinkedHashMap<>();
-        try (FetchConnection connection = transport.openFetch(specs)) {
-            Map<ObjectId, Ref> wants = new LinkedHashMap<>();
-            for (String branch : branches) {
-                Ref ref = connection.getRef(Constants.R_HEADS + branch);
-                if (ref == null || ref.getObjectId() == null) {
-                    throw new TransportException(transport.getURI(), "branch " + branch + " does not exist on the remote");
+        try (BackgroundChecker checker = new BackgroundChecker(links)) {
+            transport.setObjectChecker(checker);
+            try (FetchConnection connection = transport.openFetch(specs)) {
+                Map<ObjectId, Ref> wants = new LinkedHashMap<>();
+                for (String branch : branches) {
+                    Ref ref = connection.getRef(Constants.R_HEADS + branch);
+                    if (ref == null || ref.getObjectId() == null) {
+                        throw new TransportException(transport.getURI(), "branch " + branch + " does not exist on the remote");
+                    }
+                    heads.put(branch, ref.getObjectId());
+                    wants.putIfAbsent(ref.getObjectId(), ref);
+                    links.require(ref.getObjectId());
                 }
-                heads.put(branch, ref.getObjectId());
-                wants.putIfAbsent(ref.getObjectId(), ref);
-                checker.require(ref.getObjectId());
+                fetch(connection, new ArrayList<>(wants.values()), checker, transport);
             }
             try {
-                connection.fetch(NullProgressMonitor.INSTANCE, new ArrayList<>(wants.values()), Set.of());
-            } finally {
-                for (PackLock lock : connection.getPackLocks()) {
-                    lock.unlock();
-                }
+                checker.finish();
+            } catch (CorruptObjectException e) {
+                throw malformed(transport, e);
             }
         }
         Optional<ObjectId> missing;
         try (ObjectReader reader = repository.newObjectReader()) {
-            missing = checker.firstMissing(reader);
+            missing = links.firstMissing(reader);
         }
         if (missing.isPresent()) {
             // No branch points into the incomplete pack; the next first fetch starts from an empty clone again.
             throw new TransportException(transport.getURI(), "the remote sent an incomplete history: object " + missing.get().name()
                     + " is named by a fetched commit or tree but was not sent; no branch was created");
         }
+        createBranches(repository, heads);
+        return heads;
+    }
+
+    private static void fetch(FetchConnection connection, List<Ref> wants, BackgroundChecker checker, Transport transport)
+            throws IOException {
+        try {
+            connection.fetch(NullProgressMonitor.INSTANCE, wants, Set.of());
+        } catch (IOException e) {
+            // A malformed object stops the parser at its next object, which JGit then names: name the malformed one.
+            Optional<CorruptObjectException> malformed = checker.failure();
+            if (malformed.isPresent()) {
+                throw malformed(transport, malformed.get());
+            }
+            throw e;
+        } finally {
+            for (PackLock lock : connection.getPackLocks()) {
+                lock.unlock();
+            }
+        }
+    }
+
+    private static TransportException malformed(Transport transport, CorruptObjectException e) {
+        // As for an incomplete history, the objects stay without a branch until the next first fetch starts afresh.
+        return new TransportException(transport.getURI(), e.getMessage() + "; no branch was created", e);
+    }
+
+    private static void createBranches(Repository repository, Map<String, ObjectId> heads) throws IOException {
         for (Map.Entry<String, ObjectId> head : heads.entrySet()) {
             RefUpdate update = repository.updateRef(Constants.R_HEADS + head.getKey());
             update.setNewObjectId(head.getValue());
@@ -78,6 +111,5 @@ final class FirstFetch {
                 throw new IOException("cannot create branch " + head.getKey() + " in " + repository.getDirectory() + ": " + result);
             }
         }
-        return heads;
     }
 }

@@ -179,6 +179,32 @@ class LocalMirrorTest {
     }
 
     @Test
+    void aFirstFetchOfAMalformedTreeIsRefusedNamingTheTreeAndCreatesNoBranch() throws Exception {
+        String first = fleet.pushUnsigned("first");
+        String remote = fleet.remote().toString();
+        String blob = fleet.work().git("--git-dir", remote, "rev-parse", first + ":flake.nix").strip();
+        // Two entries of the same name: git's own fsck and JGit's object checker both refuse such a tree.
+        byte[] blobId = new byte[20];
+        ObjectId.fromString(blob).copyRawTo(blobId, 0);
+        java.io.ByteArrayOutputStream entries = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < 2; i++) {
+            entries.writeBytes("100644 twice\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            entries.writeBytes(blobId);
+        }
+        Path treeFile = Files.write(root.resolve("malformed-tree"), entries.toByteArray());
+        String tree = fleet.work().git("--git-dir", remote, "hash-object", "-t", "tree", "--literally", "-w", treeFile.toString()).strip();
+        String commit = fleet.work().git("--git-dir", remote, "commit-tree", tree, "-p", first, "-m", "malformed").strip();
+        fleet.work().git("--git-dir", remote, "update-ref", "refs/heads/main", commit);
+        open(Map.of());
+
+        assertThatThrownBy(() -> mirror.fetch(origin(), List.of("main")))
+                .isInstanceOf(org.eclipse.jgit.errors.TransportException.class)
+                .hasMessageContaining("Invalid tree " + tree).hasMessageContaining("duplicate entry names")
+                .hasMessageContaining("no branch was created");
+        assertThat(mirror.repository().exactRef("refs/heads/main")).isNull();
+    }
+
+    @Test
     void aFirstFetchAfterARefusedOneStartsAfreshAndLeavesAHistoryGitFindsComplete() throws Exception {
         fleet.pushUnsigned("first");
         String second = fleet.pushUnsigned("second");
