@@ -3,14 +3,9 @@ package dev.gitopsagent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Predicate;
 
@@ -25,16 +20,15 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.gitopsagent.deploy.FlakeRef;
 import dev.gitopsagent.testing.AgentProcess;
 import dev.gitopsagent.testing.BootedHost;
 import dev.gitopsagent.testing.Fleet;
+import dev.gitopsagent.testing.InstalledAgent;
 import dev.gitopsagent.testing.ProcessResult;
 import dev.gitopsagent.testing.SystemFlake;
 import dev.gitopsagent.testing.TestKeys;
-import dev.gitopsagent.testing.TestResources;
 
 /**
  * The agent as an operator runs it, on a real host: a Debian 13 system booted with systemd as
@@ -57,62 +51,21 @@ class RealHostIT {
     private static final String HOST = Fleet.HOST;
     private static final String CLONE = "/var/lib/gitops-agent/repo.git";
     private static final Duration DEPLOY = Duration.ofMinutes(3);
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @TempDir
     static Path dir;
     private Fleet fleet;
     private BootedHost host;
-    private int port;
+    private InstalledAgent agent;
     private String first;
 
     @BeforeAll
-    void bootTheHostAndInstallTheAgentAsTheReadmeSays() throws IOException {
+    void bootTheHostAndInstallTheAgentAsTheReadmeSays() {
         fleet = Fleet.create(dir.resolve("fleet"));
         SystemFlake.write(fleet.work(), HOST);
-        port = AgentProcess.freePort();
-
-        Path setup = Files.createDirectories(dir.resolve("setup"));
-        Files.writeString(setup.resolve("nixos-rebuild"), TestResources.text("/real-host/nixos-rebuild"));
-        Files.writeString(setup.resolve("allowed_signers"), TestKeys.trustedSsh().allowedSignersLine("alice@example.test") + "\n");
-        Map<String, String> properties = new LinkedHashMap<>();
-        properties.put("gitops.repository.url", fleet.server().url(Fleet.REPO).toString());
-        properties.put("gitops.host", HOST);
-        properties.put("gitops.trust.allowed-signers", "/etc/gitops-agent/trust/allowed_signers");
-        properties.put("gitops.poll.interval", "2s");
-        properties.put("gitops.poll.jitter", "0s");
-        properties.put("gitops.poll.max-backoff", "5s");
-        properties.put("gitops.health.deadline", "15s");
-        properties.put("gitops.health.retry-interval", "1s");
-        properties.put("gitops.http.port", Integer.toString(port));
-        StringBuilder text = new StringBuilder();
-        properties.forEach((key, value) -> text.append(key).append('=').append(value).append('\n'));
-        Files.writeString(setup.resolve("agent.properties"), text.toString());
-
-        Path quarkusApp = AgentProcess.jar().getParent();
-        Path systemd = Path.of(System.getProperty("systemd.dir", "../systemd")).toAbsolutePath().normalize();
-        Path project = systemd.getParent();
-        host = BootedHost.boot(dir, HOST, Map.of(quarkusApp, "/opt/gitops-agent/quarkus-app", systemd, "/mnt/src/systemd", setup,
-                "/mnt/setup", project.resolve(".ci"), "/mnt/src/ci", project.resolve("config-repo-template"), "/mnt/src/config-repo-template"));
-        System.out.printf("booted host: %s, %s, %s%n", host.execChecked("nix", "--version").strip(),
-                host.execChecked("systemctl", "--version").lines().findFirst().orElse(""),
-                host.exec("java", "-version").stderr().lines().findFirst().orElse(""));
-
-        // systemd/README.md, JVM variant.
-        host.shell("""
-                install -m 0755 /mnt/setup/nixos-rebuild /usr/local/sbin/nixos-rebuild
-                install -m 0644 /mnt/src/systemd/gitops-agent.service /etc/systemd/system/
-                install -D -m 0644 /mnt/src/systemd/gitops-agent.service.d/10-backoff.conf \\
-                    /etc/systemd/system/gitops-agent.service.d/10-backoff.conf
-                install -D -m 0644 /mnt/src/systemd/jvm/20-jvm.conf /etc/systemd/system/gitops-agent.service.d/20-jvm.conf
-                install -d -m 0755 /etc/gitops-agent /etc/gitops-agent/trust
-                install -m 0644 /mnt/setup/agent.properties /etc/gitops-agent/agent.properties
-                install -m 0644 /mnt/setup/allowed_signers /etc/gitops-agent/trust/allowed_signers
-                systemctl daemon-reload
-                systemctl enable --now gitops-agent
-                """);
-        awaitStatus("the agent answering on port " + port, status -> true, Duration.ofMinutes(2));
+        agent = InstalledAgent.prepare(dir, fleet);
+        host = agent.boot(HOST);
+        agent.install(host, Map.of());
     }
 
     @AfterAll
@@ -274,27 +227,7 @@ class RealHostIT {
         }
     }
 
-    /** Polls the agent's {@code GET /status} from this machine until it matches; fails with the agent's journal. */
     private JsonNode awaitStatus(String what, Predicate<JsonNode> condition, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        JsonNode last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/status"))
-                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-                last = JSON.readTree(response.body());
-                if (response.statusCode() == 200 && condition.test(last)) {
-                    return last;
-                }
-            } catch (IOException e) {
-                // Not up (yet, or again after a restart).
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-            AgentProcess.sleep(500);
-        }
-        throw new AssertionError("waited " + timeout + " for " + what + "; last status: " + last + "\njournal:\n"
-                + host.journal("gitops-agent.service") + "\n" + host.exec("journalctl", "--no-pager", "-n", "60").stdout());
+        return agent.awaitStatus(host, what, condition, timeout);
     }
 }

@@ -182,6 +182,14 @@ public final class BootedHost implements AutoCloseable {
         }
     }
 
+    /**
+     * A path of the container's file system as this machine sees it (through {@code /proc/PID/root}),
+     * for a server that runs here and serves what the container wrote.
+     */
+    public Path file(String absolutePath) {
+        return Path.of("/proc", Long.toString(leader), "root").resolve(Path.of("/").relativize(Path.of(absolutePath)));
+    }
+
     public String console() {
         return read(console);
     }
