@@ -31,6 +31,7 @@ import dev.gitopsagent.testing.InstalledAgent;
 import dev.gitopsagent.testing.StaticHttpServer;
 import dev.gitopsagent.testing.SystemFlake;
 import dev.gitopsagent.testing.TestKeys;
+import dev.gitopsagent.testing.TlsCertificate;
 
 /**
  * Cache mode ({@code gitops.deploy.cache.*}) on a real host: the {@link BootedHost} with systemd as
@@ -39,7 +40,7 @@ import dev.gitopsagent.testing.TestKeys;
  * namespace of its own), so what it builds is never in the host's store: it builds the toplevel of
  * the signed commit from the forge, signs it with a key made by {@code nix key generate-secret} and
  * {@code nix copy}s it to a {@code file://} cache on the host's disk, or to one a plain web server on
- * loopback serves. The host's daemon fetches it, the agent activates the store path through
+ * loopback serves over HTTPS. The host's daemon fetches it, the agent activates the store path through
  * {@code systemd-run}, and a closure signed by a key the host does not trust is never used.
  *
  * <p>One host is booted for the whole class; the scenarios run in order, each starting from the
@@ -53,7 +54,7 @@ class RealHostCacheModeIT {
     private static final String HOST = Fleet.HOST;
     private static final Duration DEPLOY = Duration.ofMinutes(3);
     private static final String FILE_CACHE = "/var/lib/ci/file-cache";
-    private static final String HTTP_CACHE = "/var/lib/ci/http-cache";
+    private static final String HTTPS_CACHE = "/var/lib/ci/https-cache";
     private static final String CI_KEY = "ci.example.test-1";
     private static final String ROGUE_KEY = "rogue.example.test-1";
     /** The transient unit activation runs in, named as nixos-rebuild names it. */
@@ -77,7 +78,11 @@ class RealHostCacheModeIT {
         ci = Ci.on(host, fleet);
         String trusted = ci.signingKey(CI_KEY);
         ci.signingKey(ROGUE_KEY);
-        webServer = StaticHttpServer.serve(host.file(HTTP_CACHE));
+        // A web server with a certificate from the operator's own CA, which the host trusts the Debian way.
+        TlsCertificate tls = TlsCertificate.generate(dir.resolve("tls"));
+        host.copyIn(tls.certificate(), "/usr/local/share/ca-certificates/fleet-cache.crt", "0644");
+        host.execChecked("update-ca-certificates");
+        webServer = StaticHttpServer.serveHttps(host.file(HTTPS_CACHE), tls);
         // The host trusts CI's key only; it never compiles: a closure missing for 10 minutes is refused.
         agent.install(host, Map.of("gitops.deploy.cache.substituters", "file://" + FILE_CACHE + "," + webServer.url(),
                 "gitops.deploy.cache.trusted-public-keys", trusted,
@@ -116,11 +121,11 @@ class RealHostCacheModeIT {
 
     @Test
     @Order(2)
-    void aClosureServedByAWebServerOnLoopbackIsFetchedOverHttp() {
+    void aClosureServedOverHttpsByAWebServerOnLoopbackIsFetched() {
         Waiting waiting = signedCommitWaitingForCache("second.service");
 
         // Only the web server has it: the file cache, listed first, does not.
-        ci.push(waiting.toplevel(), "file://" + HTTP_CACHE, CI_KEY);
+        ci.push(waiting.toplevel(), "file://" + HTTPS_CACHE, CI_KEY);
 
         assertFetchedFromAndActivated(waiting, webServer.url(), "second.service");
     }
@@ -132,7 +137,7 @@ class RealHostCacheModeIT {
         String toplevel = waiting.toplevel();
 
         ci.push(toplevel, "file://" + FILE_CACHE, ROGUE_KEY);
-        ci.push(toplevel, "file://" + HTTP_CACHE, ROGUE_KEY);
+        ci.push(toplevel, "file://" + HTTPS_CACHE, ROGUE_KEY);
         long looks = cacheLookups();
         awaitCacheLookups(looks + 2);
 
@@ -230,8 +235,8 @@ class RealHostCacheModeIT {
         /** CI's store, and its two caches (each starts with the nix-cache-info Nix writes when it first opens one). */
         static Ci on(BootedHost host, Fleet fleet) {
             Ci ci = new Ci(host, fleet);
-            host.shell("mkdir -p /var/lib/ci/nix /var/lib/ci/home " + FILE_CACHE + " " + HTTP_CACHE);
-            for (String cache : List.of(FILE_CACHE, HTTP_CACHE)) {
+            host.shell("mkdir -p /var/lib/ci/nix /var/lib/ci/home " + FILE_CACHE + " " + HTTPS_CACHE);
+            for (String cache : List.of(FILE_CACHE, HTTPS_CACHE)) {
                 ci.nix("store", "info", "--store", "file://" + cache);
             }
             return ci;

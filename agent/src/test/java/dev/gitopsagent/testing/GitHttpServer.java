@@ -3,8 +3,6 @@ package dev.gitopsagent.testing;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -170,14 +168,7 @@ public final class GitHttpServer implements AutoCloseable {
     private void listen(int requestedPort) {
         try {
             InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), requestedPort);
-            HttpServer http;
-            if (tls.isPresent()) {
-                HttpsServer https = HttpsServer.create(address, 50);
-                https.setHttpsConfigurator(new HttpsConfigurator(tls.get().serverContext()));
-                http = https;
-            } else {
-                http = HttpServer.create(address, 50);
-            }
+            HttpServer http = TlsCertificate.server(address, 50, tls);
             http.createContext("/", this::handle);
             http.setExecutor(handlers);
             http.start();

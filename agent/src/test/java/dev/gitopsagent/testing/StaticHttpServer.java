@@ -5,37 +5,47 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsServer;
 
 /**
  * Serves the files under one directory over HTTP on loopback, as a plain web server in front of a
  * binary cache does ({@code nix copy --to file://DIR} filled it): GET of a file answers it, anything
- * else 404.
+ * else 404. Over HTTPS too, with a {@link TlsCertificate} for 127.0.0.1.
  */
 public final class StaticHttpServer implements AutoCloseable {
 
     private final Path root;
     private final HttpServer server;
 
-    private StaticHttpServer(Path root) throws IOException {
+    private StaticHttpServer(Path root, Optional<TlsCertificate> tls) throws IOException {
         this.root = root.toAbsolutePath().normalize();
-        this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        this.server = TlsCertificate.server(new InetSocketAddress("127.0.0.1", 0), 0, tls);
         server.createContext("/", this::handle);
         server.start();
     }
 
     public static StaticHttpServer serve(Path root) {
+        return start(root, Optional.empty());
+    }
+
+    public static StaticHttpServer serveHttps(Path root, TlsCertificate certificate) {
+        return start(root, Optional.of(certificate));
+    }
+
+    private static StaticHttpServer start(Path root, Optional<TlsCertificate> tls) {
         try {
-            return new StaticHttpServer(root);
+            return new StaticHttpServer(root, tls);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
     public String url() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return (server instanceof HttpsServer ? "https" : "http") + "://127.0.0.1:" + server.getAddress().getPort();
     }
 
     private void handle(HttpExchange exchange) throws IOException {

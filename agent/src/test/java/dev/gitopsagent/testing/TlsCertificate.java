@@ -3,16 +3,22 @@ package dev.gitopsagent.testing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.util.Map;
+import java.util.Optional;
 
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 
 /**
  * A self-signed TLS certificate for {@code 127.0.0.1}, made by the real {@code keytool}: a PKCS#12 key store
@@ -43,10 +49,25 @@ public record TlsCertificate(Path keyStore, Path trustStore) {
         return new TlsCertificate(keyStore, trustStore);
     }
 
+    /** The certificate alone, PEM: what a client that trusts a CA file (curl, so Nix) is given. */
+    public Path certificate() {
+        return keyStore.resolveSibling("server.crt");
+    }
+
     /** System properties that make a JVM or native agent trust this certificate (and nothing else). */
     public Map<String, String> trustStoreProperties() {
         return Map.of("javax.net.ssl.trustStore", trustStore.toString(), "javax.net.ssl.trustStorePassword", PASSWORD,
                 "javax.net.ssl.trustStoreType", "PKCS12");
+    }
+
+    /** An HTTP server bound to {@code address}, speaking HTTPS with {@code tls} when there is one; not started. */
+    static HttpServer server(InetSocketAddress address, int backlog, Optional<TlsCertificate> tls) throws IOException {
+        if (tls.isEmpty()) {
+            return HttpServer.create(address, backlog);
+        }
+        HttpsServer https = HttpsServer.create(address, backlog);
+        https.setHttpsConfigurator(new HttpsConfigurator(tls.get().serverContext()));
+        return https;
     }
 
     SSLContext serverContext() {
