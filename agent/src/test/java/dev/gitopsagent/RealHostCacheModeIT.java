@@ -67,7 +67,8 @@ class RealHostCacheModeIT {
     private InstalledAgent agent;
     private StaticHttpServer webServer;
     private Ci ci;
-    private String previous;
+    /** What the last scenario deployed. */
+    private Waiting previous;
 
     @BeforeAll
     void bootTheHostAndInstallTheAgentInCacheMode() {
@@ -132,6 +133,29 @@ class RealHostCacheModeIT {
 
     @Test
     @Order(3)
+    void aCachedSystemWhoseUnitFailsIsRolledBackToThePreviousOneWithNothingBuilt() {
+        Waiting broken = signedCommitWaitingForCache("broken.service", "exit 3");
+
+        ci.push(broken.toplevel(), "file://" + FILE_CACHE, CI_KEY);
+
+        JsonNode status = awaitStatus("broken rolled back", s -> broken.commit().equals(s.path("lastDeployment").path("commit").asText()));
+        assertThat(status.path("lastDeployment").path("result").asText()).isEqualTo("FAILED");
+        assertThat(status.path("lastDeployment").path("reason").asText()).contains("broken.service")
+                .contains("switched back to " + previous.commit());
+        assertThat(status.path("deployedCommit").asText()).isEqualTo(previous.commit());
+        assertThat(host.execChecked("readlink", "-f", "/run/current-system").strip()).isEqualTo(previous.toplevel());
+        assertThat(host.execChecked("systemctl", "--failed", "--no-legend", "--plain").strip()).isEmpty();
+        String journal = host.journal("gitops-agent.service");
+        assertThat(journal).contains("copying path '" + broken.toplevel() + "' from 'file://" + FILE_CACHE + "'")
+                .contains("running: nixos-rebuild switch --flake git+file:///var/lib/gitops-agent/repo.git?ref=refs/heads/main&rev="
+                        + previous.commit() + "#" + HOST)
+                .as("the previous system was in the store already").doesNotContain("building '");
+
+        SystemFlake.removeUnit(fleet.work(), HOST, "broken.service");
+    }
+
+    @Test
+    @Order(4)
     void aClosureSignedByAKeyTheHostDoesNotTrustIsNeverCopiedAndTheCommitWaits() {
         Waiting waiting = signedCommitWaitingForCache("rogue.service");
         String toplevel = waiting.toplevel();
@@ -145,7 +169,7 @@ class RealHostCacheModeIT {
         assertThat(status.path("rollout").path("waitReason").asText()).contains(toplevel).contains("signed by a trusted key");
         assertThat(status.path("deployedCommit").asText()).isNotEqualTo(waiting.commit());
         assertThat(inHostStore(toplevel)).as("the closure signed by %s was not copied", ROGUE_KEY).isFalse();
-        assertThat(host.execChecked("readlink", "-f", "/run/current-system").strip()).isEqualTo(previous);
+        assertThat(host.execChecked("readlink", "-f", "/run/current-system").strip()).isEqualTo(previous.toplevel());
         assertThat(host.property("rogue.service", "LoadState")).isEqualTo("not-found");
         assertThat(host.journal("gitops-agent.service")).as("Nix says why")
                 .contains("ignoring substitute for '" + toplevel + "' from 'file://" + FILE_CACHE + "'")
@@ -157,9 +181,16 @@ class RealHostCacheModeIT {
     private record Waiting(String commit, String toplevel) {
     }
 
-    /** Pushes a signed commit that adds {@code unit}, waits until the agent waits for its closure, and has CI build it (not push it yet). */
     private Waiting signedCommitWaitingForCache(String unit) {
-        SystemFlake.unit(fleet.work(), HOST, unit, "sleep infinity");
+        return signedCommitWaitingForCache(unit, "sleep infinity");
+    }
+
+    /**
+     * Pushes a signed commit that adds {@code unit} running {@code script}, waits until the agent waits
+     * for its closure, and has CI build it (not push it yet).
+     */
+    private Waiting signedCommitWaitingForCache(String unit, String script) {
+        SystemFlake.unit(fleet.work(), HOST, unit, script);
         String commit = fleet.pushSigned(TestKeys.trustedSsh(), unit);
         JsonNode status = awaitWaitingForCache(commit);
         String toplevel = ci.build(commit);
@@ -177,7 +208,7 @@ class RealHostCacheModeIT {
         assertThat(host.execChecked("nix", "path-info", "--sigs", waiting.toplevel())).as("substituted, signed by CI").contains(CI_KEY + ":");
         assertActivatedInTheTransientUnit(waiting.toplevel());
         assertThat(host.property(unit, "ActiveState")).isEqualTo("active");
-        previous = waiting.toplevel();
+        previous = waiting;
     }
 
     private void assertActivatedInTheTransientUnit(String toplevel) {
