@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Predicate;
 
 import org.junit.jupiter.api.AfterAll;
@@ -215,6 +217,64 @@ class RealHostIT {
 
         assertThat(check.succeeded()).as(check.stdout() + check.stderr()).isTrue();
         System.out.println("nix flake check on the template, offline stand-ins: passed with " + check.stdout().strip());
+    }
+
+    /**
+     * Last, as it reboots the host. {@code /run/booted-system} and {@code /run/current-system} are set at
+     * every boot by a unit, as NixOS's stage 2 does, to the system running before this scenario: the
+     * container always boots this machine's kernel, so the second boot is like a boot loader that fell
+     * back to the previous entry, and the reboot stays pending for the same boot default.
+     */
+    @Test
+    @Order(9)
+    void aNewKernelParameterRebootsTheHostFromUnderTheUnitsSandboxOnceInsideTheRebootWindow() {
+        String before = host.execChecked("readlink", "-f", "/run/current-system").strip();
+        host.shell("""
+                cat >/etc/systemd/system/booted-system.service <<EOF
+                [Unit]
+                Description=/run/booted-system and /run/current-system, as NixOS's stage 2 sets them
+                DefaultDependencies=no
+                Before=gitops-agent.service
+                [Service]
+                Type=oneshot
+                ExecStart=/bin/ln -sfn %1$s /run/booted-system
+                ExecStart=/bin/ln -sfn %1$s /run/current-system
+                [Install]
+                WantedBy=multi-user.target
+                EOF
+                systemctl daemon-reload
+                systemctl enable --now booted-system.service
+                start=$(date -u -d '-1 min' +%%H:%%M)
+                echo "gitops.deploy.reboot.windows=$start UTC for 2h" >>/etc/gitops-agent/agent.properties
+                systemctl restart gitops-agent
+                """.formatted(before));
+        awaitStatus("the agent restarted with a reboot window", s -> !s.path("rollout").path("rebootWindows").isEmpty(),
+                Duration.ofMinutes(2));
+
+        SystemFlake.kernelParams(fleet.work(), HOST, "console=ttyS0 gitops.test=1");
+        String kernel = fleet.pushSigned(TestKeys.trustedSsh(), "kernel parameters");
+
+        Optional<Integer> exit = host.awaitPowerOff(DEPLOY);
+        assertThat(exit).as("the host rebooted (systemd-nspawn exits with %d); journal:%n%s", BootedHost.REBOOTED,
+                exit.isPresent() ? "" : host.journal("gitops-agent.service")).hasValue(BootedHost.REBOOTED);
+
+        host = host.bootAgain();
+        JsonNode back = awaitStatus("the agent polling after the reboot", s -> s.path("lastPoll").has("at"), Duration.ofMinutes(2));
+        Instant firstPoll = Instant.parse(back.path("lastPoll").path("at").asText());
+        JsonNode later = awaitStatus("three polls later", s -> Instant.parse(s.path("lastPoll").path("at").asText())
+                .isAfter(firstPoll.plusSeconds(6)), Duration.ofMinutes(1));
+
+        assertThat(host.execChecked("journalctl", "--no-pager", "-b", "-1", "-o", "cat", "-u", "gitops-agent.service"))
+                .as("the agent asked for the reboot, and the command worked").contains("rebooting into ")
+                .doesNotContain("the reboot command");
+        assertThat(later.path("rollout").path("nextRebootWindow").isTextual()).as("the reboot window is still open").isFalse();
+        assertThat(host.isRunning()).as("no second reboot for the same boot default").isTrue();
+        assertThat(later.path("deployedCommit").asText()).isEqualTo(kernel);
+        assertThat(later.path("rollout").path("rebootPending").toString()).isEqualTo("[\"kernel-params\"]");
+        String target = host.execChecked("readlink", "-f", "/nix/var/nix/profiles/system").strip();
+        assertThat(host.execChecked("cat", "/var/lib/gitops-agent/reboot-requested").strip()).isEqualTo(target);
+        assertThat(host.execChecked("journalctl", "--no-pager", "-b", "-o", "cat", "-u", "gitops-agent.service"))
+                .contains("Started gitops-agent.service").doesNotContain("rebooting into");
     }
 
     private void awaitRestarts(long expected) {

@@ -4,6 +4,7 @@
 #   etc/gitops-agent/revision      the commit it was built from (read by the agent)
 #   etc/gitops-agent/trust/...     trust files for the agent, if hosts/<host>/trust exists
 #   etc/systemd/system/*.service   the units hosts/<host>/units defines
+#   kernel-params                  hosts/<host>/kernel-params, if it exists (a reboot is then pending)
 #   bin/switch-to-configuration    installs, starts and stops those units
 {
   outputs = { self }:

@@ -22,8 +22,9 @@ import java.util.concurrent.TimeUnit;
  * A Debian 13 host booted with systemd as PID 1 in {@code systemd-nspawn}: systemd 257, the Nix
  * daemon (Debian's nix-bin and nix-setup-systemd, Nix 2.26), a JRE and git, from Debian packages
  * only. The root file system is made once with {@code debootstrap} (src/test/resources/real-host/make-rootfs)
- * and cached at {@link #ROOTFS}; it is made again when missing or when that script changed. Every
- * boot runs on a throw-away overlay ({@code --volatile=overlay}), so the cache stays as made.
+ * and cached at {@link #ROOTFS}; it is made again when missing or when that script changed. The host
+ * runs on an overlay of it whose upper layer is in the work directory, so the cache stays as made and
+ * the host's disk outlives a reboot ({@link #awaitPowerOff}, {@link #bootAgain}) until {@link #close}.
  *
  * <p>The container shares the machine's network namespace: a {@link GitHttpServer} on loopback and
  * the agent's HTTP port are reachable from both sides. Needs root, {@code systemd-nspawn}
@@ -36,14 +37,45 @@ public final class BootedHost implements AutoCloseable {
 
     private static final String PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+    /** systemd-nspawn's exit status when the container asked for a reboot (systemd-nspawn(1)). */
+    public static final int REBOOTED = 133;
+
+    private final Disk disk;
+    private final List<String> command;
     private final Process nspawn;
     private final long leader;
     private final Path console;
 
-    private BootedHost(Process nspawn, long leader, Path console) {
+    private BootedHost(Disk disk, List<String> command, Process nspawn, long leader, Path console) {
+        this.disk = disk;
+        this.command = command;
         this.nspawn = nspawn;
         this.leader = leader;
         this.console = console;
+    }
+
+    /** The host's root: an overlay mount of {@link #ROOTFS} with its changes kept under {@code dir}. */
+    private record Disk(Path root, Path upper, Path work) {
+
+        static Disk mount(Path dir) {
+            try {
+                Disk disk = new Disk(dir.resolve("root"), dir.resolve("upper"), dir.resolve("overlay-work"));
+                for (Path path : List.of(disk.root, disk.upper, disk.work)) {
+                    Files.createDirectories(path);
+                }
+                CommandLine.of("mount", "-t", "overlay", "overlay", "-o", "lowerdir=" + ROOTFS + ",upperdir=" + disk.upper
+                        + ",workdir=" + disk.work, disk.root.toString()).run().orThrow();
+                return disk;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        void unmount() {
+            if (!CommandLine.of("umount", root.toString()).run().succeeded()) {
+                CommandLine.of("umount", "--lazy", root.toString()).run().orThrow();
+            }
+        }
     }
 
     /**
@@ -53,13 +85,47 @@ public final class BootedHost implements AutoCloseable {
      */
     public static BootedHost boot(Path work, String hostName, Map<Path, String> readOnlyBinds) {
         ensureRootfs(work);
+        Disk disk = Disk.mount(work.resolve("disk"));
         List<String> command = new ArrayList<>(List.of("systemd-nspawn", "--register=no", "--keep-unit", "--boot", "--quiet",
-                "--console=passive", "--volatile=overlay", "--directory=" + ROOTFS, "--hostname=" + hostName));
+                "--console=passive", "--directory=" + disk.root(), "--hostname=" + hostName));
         readOnlyBinds.forEach((host, container) -> command.add("--bind-ro=" + host.toAbsolutePath() + ":" + container));
-        Path console = work.resolve("console.log");
+        try {
+            return start(disk, List.copyOf(command), work.resolve("console.log"));
+        } catch (RuntimeException e) {
+            disk.unmount();
+            throw e;
+        }
+    }
+
+    /** Boots the same host again, on the same disk, after it powered off or rebooted. */
+    public BootedHost bootAgain() {
+        if (nspawn.isAlive()) {
+            throw new IllegalStateException("the host is still running");
+        }
+        return start(disk, command, console.resolveSibling(console.getFileName() + ".again"));
+    }
+
+    /**
+     * Waits until the container's systemd-nspawn exits (a power-off, or {@link #REBOOTED}) and returns its
+     * exit status; empty when it still runs after {@code timeout}.
+     */
+    public Optional<Integer> awaitPowerOff(Duration timeout) {
+        try {
+            return nspawn.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? Optional.of(nspawn.exitValue()) : Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public boolean isRunning() {
+        return nspawn.isAlive();
+    }
+
+    private static BootedHost start(Disk disk, List<String> command, Path console) {
         try {
             Process nspawn = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(console.toFile()).start();
-            BootedHost host = new BootedHost(nspawn, awaitLeader(nspawn, console), console);
+            BootedHost host = new BootedHost(disk, command, nspawn, awaitLeader(nspawn, console), console);
             ProcessResult running = host.exec("systemctl", "is-system-running", "--wait");
             // No answer or "offline": PID 1 has not opened its private bus yet.
             for (int tries = 0; (running.stdout().isBlank() || running.stdout().strip().equals("offline")) && tries < 120; tries++) {
@@ -68,7 +134,7 @@ public final class BootedHost implements AutoCloseable {
             }
             if (!running.stdout().strip().equals("running")) {
                 String failed = host.exec("systemctl", "--failed", "--no-legend").stdout();
-                host.close();
+                host.powerOff();
                 throw new IllegalStateException("the booted host is " + running.stdout().strip() + " " + running.stderr().strip()
                         + "; failed units:\n" + failed + "\nconsole:\n" + host.console());
             }
@@ -132,9 +198,14 @@ public final class BootedHost implements AutoCloseable {
         return execChecked("systemctl", "show", "--value", "-p", property, unit).strip();
     }
 
-    /** Powers the container off (nspawn turns SIGTERM into a clean shutdown) and waits for it. */
+    /** Powers the container off (nspawn turns SIGTERM into a clean shutdown), waits for it and unmounts its disk. */
     @Override
     public void close() {
+        powerOff();
+        disk.unmount();
+    }
+
+    private void powerOff() {
         nspawn.destroy();
         try {
             if (!nspawn.waitFor(60, TimeUnit.SECONDS)) {

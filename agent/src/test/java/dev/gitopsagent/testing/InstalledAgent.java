@@ -107,11 +107,18 @@ public final class InstalledAgent {
         awaitStatus(host, "the agent answering on port " + port, status -> true, Duration.ofMinutes(2));
     }
 
-    /** Polls the agent's {@code GET /status} from this machine until it matches; fails with the agent's journal. */
+    /**
+     * Polls the agent's {@code GET /status} from this machine until it matches; fails with the agent's journal,
+     * or at once when the host powered off or rebooted.
+     */
     public JsonNode awaitStatus(BootedHost host, String what, Predicate<JsonNode> condition, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         JsonNode last = null;
         while (System.nanoTime() < deadline) {
+            if (!host.isRunning()) {
+                throw new AssertionError("the host powered off or rebooted while waiting for " + what + "; last status: " + last
+                        + "\nconsole:\n" + host.console());
+            }
             try {
                 HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/status"))
                         .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());

@@ -51,6 +51,11 @@ public final class SystemFlake {
         repo.writeFile("hosts/" + host + "/trust/" + name, content);
     }
 
+    /** The system's {@code kernel-params}: a system whose parameters differ from the booted one's needs a reboot. */
+    public static void kernelParams(WorkRepo repo, String host, String parameters) {
+        repo.writeFile("hosts/" + host + "/kernel-params", parameters + "\n");
+    }
+
     /** Makes the build of this host take the given number of seconds. */
     public static void slowBuild(WorkRepo repo, String host, int seconds) {
         repo.writeFile("hosts/" + host + "/build-seconds", seconds + "\n");
