@@ -98,14 +98,26 @@ public final class StatusFormatter {
         if (reboot.isArray() && !reboot.isEmpty()) {
             List<String> changes = new ArrayList<>();
             reboot.forEach(change -> changes.add(change.asText()));
-            text.append("; reboot pending (").append(String.join(", ", changes)).append(" changed)");
-            String next = text(rollout, "nextRebootWindow");
-            text.append(next != null ? ", next reboot window at " + next
-                    : rollout.path("rebootWindows").isEmpty() ? ", no reboot window: reboot by hand" : ", reboot window open");
-            String waitsFor = text(rollout, "rebootWaitsFor");
-            if (waitsFor != null) {
-                text.append("; ").append(waitsFor).append(", reboots at ").append(orUnknown(text(rollout, "rebootBlockedUntil")));
-            }
+            text.append("; ").append(reboot(changes, text(rollout, "nextRebootWindow"), !rollout.path("rebootWindows").isEmpty(),
+                    text(rollout, "rebootWaitsFor"), text(rollout, "rebootBlockedUntil")));
+        }
+        return text.toString();
+    }
+
+    /**
+     * A pending reboot, when it can happen, and what holds it: the words of {@code gitops-agent status}
+     * and of the status page alike.
+     *
+     * @param nextWindow   when the next reboot window opens; null while one is open or none is configured
+     * @param waitsFor     {@code rollout.rebootWaitsFor}, or null when no other wave's slot holds the reboot
+     * @param blockedUntil {@code rollout.rebootBlockedUntil}, with {@code waitsFor}
+     */
+    public static String reboot(List<String> changes, String nextWindow, boolean hasWindows, String waitsFor, String blockedUntil) {
+        StringBuilder text = new StringBuilder("reboot pending (").append(String.join(", ", changes)).append(" changed)");
+        text.append(nextWindow != null ? ", next reboot window at " + nextWindow
+                : hasWindows ? ", reboot window open" : ", no reboot window: reboot by hand");
+        if (waitsFor != null) {
+            text.append("; ").append(waitsFor).append(", reboots at ").append(orUnknown(blockedUntil));
         }
         return text.toString();
     }

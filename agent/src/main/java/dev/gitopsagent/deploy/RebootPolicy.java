@@ -42,6 +42,8 @@ public final class RebootPolicy {
     private final Path stateDir;
     private final ProcessRunner runner;
     private final Duration timeout;
+    /** The hold last logged at INFO: a hold repeats at every poll inside an open window, the log says it once. */
+    private RebootClearance.Held lastHeld;
 
     public RebootPolicy(Settings settings, RebootClearance clearance, Path stateDir, ProcessRunner runner, Duration timeout) {
         this.settings = settings;
@@ -121,9 +123,11 @@ public final class RebootPolicy {
             return;
         }
         if (clearance.at(now) instanceof RebootClearance.Held held) {
-            LOG.infof("%s; the reboot into %s waits", held.describe(), target);
+            LOG.logf(held.equals(lastHeld) ? Logger.Level.DEBUG : Logger.Level.INFO, "%s; the reboot into %s waits", held.describe(), target);
+            lastHeld = held;
             return;
         }
+        lastHeld = null;
         // Written first, so a reboot that does not boot into the target cannot turn into a reboot loop.
         Path requested = stateDir.resolve(REQUESTED);
         Path partial = stateDir.resolve(REQUESTED + ".partial");

@@ -108,6 +108,10 @@ public final class AgentMetrics {
         Gauge.builder("gitops_reboot_pending", rollout, r -> r.rebootPending() ? 1.0 : 0.0)
                 .description("1 while the boot default changes the kernel, kernel modules, initrd or kernel parameters of the booted system")
                 .strongReference(true).register(registry);
+        Gauge.builder("gitops_reboot_blocked_until_timestamp_seconds", rollout,
+                r -> r.rebootBlockedUntil().map(until -> (double) until.getEpochSecond()).orElse(Double.NaN))
+                .description("While another wave's rollout slot holds the pending reboot: when the reboot is allowed (Unix time); NaN when no slot holds it")
+                .strongReference(true).register(registry);
         Gauge.builder("gitops_cache_waiting_since_timestamp_seconds", rollout,
                 r -> r.waiting().filter(evaluation -> "cache".equals(evaluation.waitingFor())).map(Evaluation::since)
                         .map(since -> (double) since.getEpochSecond()).orElse(Double.NaN))

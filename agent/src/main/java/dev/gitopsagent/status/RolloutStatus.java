@@ -68,6 +68,15 @@ public final class RolloutStatus {
         return !reboot.pending().isEmpty();
     }
 
+    /**
+     * While another wave's slot holds a pending reboot: when the reboot is allowed (inside a reboot
+     * window and clear of other waves' slots).
+     */
+    public Optional<Instant> rebootBlockedUntil() {
+        Instant now = clock.instant();
+        return reboot.heldByWave(now).map(held -> reboot.nextReboot(now));
+    }
+
     public int wave() {
         return plan.wave().number();
     }

@@ -290,7 +290,19 @@ public final class StatusPage {
                     .text(ago(report.lastError().lastSeen(), now)).raw("</span><div class=\"reason " + Tone.WARN.css() + "\">")
                     .text(report.lastError().reason()).raw("</div>");
         }
+        RolloutStatus.Report rollout = report.rollout();
+        if (rollout != null && rollout.rebootPending() != null && !rollout.rebootPending().isEmpty()) {
+            row(html, "reboot");
+            html.text(StatusFormatter.reboot(rollout.rebootPending(), text(rollout.nextRebootWindow()),
+                    rollout.rebootWindows() != null && !rollout.rebootWindows().isEmpty(), rollout.rebootWaitsFor(),
+                    text(rollout.rebootBlockedUntil())));
+        }
         html.raw("</dd></dl></section>");
+    }
+
+    /** An instant as {@code GET /status} writes it (ISO-8601), so the page reads like the CLI. */
+    private static String text(Instant instant) {
+        return instant == null ? null : instant.toString();
     }
 
     private void healthCard(Html html, StatusReport report, List<HealthCheckResponse> agentHealth, Instant now) {

@@ -6,7 +6,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -14,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.gitopsagent.TestAgent;
+import dev.gitopsagent.deploy.RebootPolicy;
 import dev.gitopsagent.status.RolloutStatus;
 import dev.gitopsagent.testing.CacheModeHost;
 import dev.gitopsagent.testing.Fleet;
@@ -150,16 +157,47 @@ class RebootPolicyTest {
         assertThat(report.rebootWaitsFor()).isEqualTo("reboot waits for wave 1's slot of " + kernel.commit()
                 + " to end at 2030-01-13T04:00:00Z (and for other waves' slots after it, until 2030-01-13T05:00:00Z)");
         assertThat(report.rebootBlockedUntil()).isEqualTo(Instant.parse("2030-01-13T05:00:00Z"));
+        assertThat(agent.gauge("gitops_reboot_blocked_until_timestamp_seconds")).isEqualTo(Instant.parse("2030-01-13T05:00:00Z").getEpochSecond());
 
-        clock.set(SUNDAY_NIGHT.plus(Duration.ofMinutes(10)));
-        agent.reconcileOnLoop();
-        clock.set(Instant.parse("2030-01-13T04:59:59Z"));
-        agent.reconcileOnLoop();
+        List<String> logged = new ArrayList<>();
+        Handler infoLog = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                // The log manager hands handlers the formatted message.
+                if (record.getLevel().intValue() >= Level.INFO.intValue() && record.getMessage().startsWith("reboot waits for")) {
+                    logged.add(record.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger policyLog = Logger.getLogger(RebootPolicy.class.getName());
+        policyLog.addHandler(infoLog);
+        try {
+            clock.set(SUNDAY_NIGHT.plus(Duration.ofMinutes(10)));
+            agent.reconcileOnLoop();
+            clock.set(SUNDAY_NIGHT.plus(Duration.ofMinutes(30)));
+            agent.reconcileOnLoop();
+            clock.set(Instant.parse("2030-01-13T04:59:59Z"));
+            agent.reconcileOnLoop();
+        } finally {
+            policyLog.removeHandler(infoLog);
+        }
         assertThat(reboots).as("no reboot during wave 1's or wave 2's slot").doesNotExist();
+        assertThat(logged).as("each hold logged at INFO once, not at every poll").hasSize(2);
+        assertThat(logged.get(0)).startsWith("reboot waits for wave 1's slot");
+        assertThat(logged.get(1)).startsWith("reboot waits for wave 2's slot");
 
         clock.set(Instant.parse("2030-01-13T05:00:00Z"));
         agent.reconcileOnLoop();
         assertThat(Files.readAllLines(reboots)).containsExactly("reboot");
+        assertThat(agent.gauge("gitops_reboot_blocked_until_timestamp_seconds")).as("nothing holds it any more").isNaN();
     }
 
     @Test

@@ -57,6 +57,7 @@ class StatusPageTest {
                 new Field("last poll's remote", Map.of("lastPoll", Map.of("at", NOW.toString(), "result", "ok", "remote", PAYLOAD)), List.of(),
                         false),
                 new Field("testing branch", Map.of("testingBranch", PAYLOAD), List.of(), false),
+                new Field("what holds a reboot", Map.of("rollout", rebootHeld(PAYLOAD)), List.of(), false),
                 new Field("deployment reason and signer in the timeline", Map.of(), List.of(new Deployment(HEAD, "switch",
                         Deployment.Result.FAILED, NOW, NOW, 1500, PAYLOAD, JSON.convertValue(signer, SignatureRecord.class), null, List.of())),
                         false));
@@ -80,6 +81,30 @@ class StatusPageTest {
         assertThat(html).contains("<a href=\"https://forge.example.test/c/" + COMMIT + "\"")
                 .contains("<meta http-equiv=\"refresh\" content=\"7\">")
                 .contains("head refused").contains("Refused " + HEAD.substring(0, 7)).contains("Not signed.");
+    }
+
+    @Test
+    void saysThatAPendingRebootIsHeldByAnotherWavesSlotAndWhenItHappens() {
+        String waitsFor = "reboot waits for wave 1's slot of " + HEAD + " to end at 2026-11-25T13:00:00Z";
+
+        String html = new StatusPage(Optional.empty(), 10, true).render(report(Map.of("rollout", rebootHeld(waitsFor))), extras(List.of(), false));
+
+        assertThat(html).contains("<dt>reboot</dt><dd>reboot pending (kernel, initrd changed), reboot window open; reboot waits for wave 1&#39;s slot of "
+                + HEAD + " to end at 2026-11-25T13:00:00Z, reboots at 2026-11-25T14:00:00Z");
+    }
+
+    @Test
+    void showsNoRebootRowWhileNoRebootIsPending() {
+        String html = new StatusPage(Optional.empty(), 10, true).render(report(Map.of("rollout", Map.of("wave", 1, "rebootPending", List.of()))),
+                extras(List.of(), false));
+
+        assertThat(html).doesNotContain("<dt>reboot</dt>");
+    }
+
+    /** {@code /status} → {@code rollout} of a host whose pending reboot another wave's slot holds inside an open reboot window. */
+    private static Map<String, Object> rebootHeld(String waitsFor) {
+        return Map.of("wave", 0, "rebootPending", List.of("kernel", "initrd"), "rebootWindows", List.of("Wed 12:00 UTC for 4h"),
+                "rebootWaitsFor", waitsFor, "rebootBlockedUntil", "2026-11-25T14:00:00Z");
     }
 
     private static StatusPage.Extras extras(List<Deployment> history, boolean subjects) {
