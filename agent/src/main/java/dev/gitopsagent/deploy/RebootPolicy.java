@@ -3,7 +3,6 @@ package dev.gitopsagent.deploy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -11,6 +10,7 @@ import java.util.Optional;
 
 import org.jboss.logging.Logger;
 
+import dev.gitopsagent.FileTrees;
 import dev.gitopsagent.config.AgentConfig.RebootActivation;
 import dev.gitopsagent.rollout.MaintenanceWindows;
 import dev.gitopsagent.rollout.RebootClearance;
@@ -129,10 +129,7 @@ public final class RebootPolicy {
         }
         lastHeld = null;
         // Written first, so a reboot that does not boot into the target cannot turn into a reboot loop.
-        Path requested = stateDir.resolve(REQUESTED);
-        Path partial = stateDir.resolve(REQUESTED + ".partial");
-        Files.writeString(partial, target + "\n");
-        Files.move(partial, requested, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        FileTrees.writeLineAtomically(stateDir.resolve(REQUESTED), target);
         LOG.warnf("rebooting into %s (%s changed), inside reboot window %s: %s", target, String.join(", ", changes),
                 settings.windows().describe(), settings.command());
         ProcessRunner.Result result = runner.run(List.of("sh", "-c", settings.command()), stateDir, timeout);
