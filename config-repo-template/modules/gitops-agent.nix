@@ -142,6 +142,7 @@ let
     "gitops.repository.timeout" = cfg.repository.timeout;
     "gitops.repository.fetch.max-bytes" = cfg.repository.fetch.maxBytes;
     "gitops.repository.fetch.max-objects" = cfg.repository.fetch.maxObjects;
+    "gitops.repository.first-sync" = cfg.repository.firstSync;
     "gitops.host" = cfg.host;
     "gitops.state-dir" = cfg.stateDir;
     "gitops.poll.interval" = cfg.poll.interval;
@@ -313,6 +314,19 @@ in
         description = "known_hosts file pinning the SSH host key of the Git server. Public data, so a path in the flake is fine: it is installed as /etc/gitops-agent/known_hosts, which agent.properties names.";
       };
       timeout = durationOption "60s" "Network timeout for one fetch from one remote; the next mirror is tried after it.";
+      firstSync = mkOption {
+        type = types.enum [ "auto" "shallow" "full" ];
+        default = "auto";
+        description = ''
+          How much history a new host's first sync fetches when nothing older
+          than the head must be verified (no deployment, high-water mark,
+          configuration revision or trust root on record): `shallow` the head
+          alone, `full` everything, `auto` the head alone when the host's Nix
+          can build from a shallow clone (2.26 and later). The clone fetches the
+          rest of the history by itself when a later commit reaches below that
+          head. A shallow clone gives the flake no `self.revCount`.
+        '';
+      };
       fetch = {
         maxBytes = mkOption {
           type = types.ints.positive;

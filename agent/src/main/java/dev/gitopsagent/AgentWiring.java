@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
 
 import org.eclipse.jgit.lib.ObjectId;
 import org.jboss.logging.Logger;
@@ -25,6 +26,7 @@ import dev.gitopsagent.deploy.BinaryCache;
 import dev.gitopsagent.deploy.DriftWatch;
 import dev.gitopsagent.deploy.Generations;
 import dev.gitopsagent.deploy.HealthGate;
+import dev.gitopsagent.deploy.NixVersion;
 import dev.gitopsagent.deploy.NixosRebuild;
 import dev.gitopsagent.deploy.ProcessRunner;
 import dev.gitopsagent.deploy.RebootPolicy;
@@ -224,7 +226,29 @@ public class AgentWiring {
     @Singleton
     LocalMirror localMirror(AgentConfig config, StateDirectory stateDir, RemoteAccess access) throws IOException {
         return LocalMirror.open(stateDir.resolve("repo.git"), config.repository().branch(), access,
-                FetchBounds.configured(config.repository()));
+                FetchBounds.configured(config.repository()), shallowFirstSync(config, stateDir));
+    }
+
+    /** {@code gitops.repository.first-sync}: with {@code auto}, the head alone when the host's Nix can build from a shallow clone. */
+    private static BooleanSupplier shallowFirstSync(AgentConfig config, StateDirectory stateDir) {
+        return switch (config.repository().firstSync()) {
+            case SHALLOW -> () -> true;
+            case FULL -> () -> false;
+            case AUTO -> () -> nixReadsShallowClones(config.deploy().cache().nixCommand(), stateDir);
+        };
+    }
+
+    private static boolean nixReadsShallowClones(String nix, StateDirectory stateDir) {
+        try {
+            Optional<NixVersion> version = NixVersion.probe(nix, new ProcessRunner(1), stateDir.path());
+            boolean shallow = version.filter(NixVersion::readsShallowClones).isPresent();
+            LOG.infof("first sync: %s (%s --version says %s; gitops.repository.first-sync=auto)", shallow ? "the head alone" : "full history",
+                    nix, version.map(v -> "Nix " + v).orElse("no Nix release it knows"));
+            return shallow;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     void closeMirror(@Disposes LocalMirror mirror) {
@@ -259,7 +283,7 @@ public class AgentWiring {
         Reconciler.Stages stages = new Reconciler.Stages(
                 new Probe(target, remotes, mirror, store, status, clock),
                 new Gate(store, status, windows, clock),
-                new Fetch(mirror, status),
+                new Fetch(mirror, baseline, status),
                 new Select(target, mirror, plan, forgeGate(config, host), store, clock),
                 new Descend(target, mirror, baseline, store),
                 new Verify(mirror, verifier, status),

@@ -115,7 +115,8 @@ class RealHostCacheModeIT {
         ci.push(waiting.toplevel(), "file://" + FILE_CACHE, CI_KEY);
 
         assertFetchedFromAndActivated(waiting, "file://" + FILE_CACHE, "hello.service");
-        FlakeRef verified = new FlakeRef(Path.of("/var/lib/gitops-agent/repo.git"), "main", waiting.commit(), HOST);
+        // The first push is the repository's first commit: nothing to cut, so the clone is not shallow.
+        FlakeRef verified = new FlakeRef(Path.of("/var/lib/gitops-agent/repo.git"), "main", waiting.commit(), HOST, false);
         assertThat(host.journal("gitops-agent.service")).as("the verified commit's exact flake reference was evaluated")
                 .contains(" eval --raw --no-update-lock-file --no-write-lock-file " + verified.url() + "#");
     }

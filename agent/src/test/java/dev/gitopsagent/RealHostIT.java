@@ -67,6 +67,9 @@ class RealHostIT {
         SystemFlake.write(fleet.work(), HOST);
         agent = InstalledAgent.prepare(dir, fleet);
         host = agent.boot(HOST);
+        // History from before the host: its first sync fetches the signed head alone (Nix 2.26 reads a shallow clone).
+        fleet.pushUnsigned("the fleet's configuration before this host existed");
+        first = fleet.pushSigned(TestKeys.trustedSsh(), "hello.service");
         agent.install(host, Map.of());
     }
 
@@ -84,8 +87,6 @@ class RealHostIT {
     @Test
     @Order(1)
     void aSignedPushBecomesANewSystemGenerationAndItsUnitRuns() {
-        first = fleet.pushSigned(TestKeys.trustedSsh(), "hello.service");
-
         JsonNode status = awaitStatus("first deployed", s -> first.equals(s.path("deployedCommit").asText()), DEPLOY);
 
         assertThat(status.path("runningCommit").asText()).isEqualTo(first);
@@ -99,8 +100,10 @@ class RealHostIT {
 
     @Test
     @Order(2)
-    void nixBuildsTheAgentsFlakeReferenceWithoutAWarning() {
-        FlakeRef flake = new FlakeRef(Path.of(CLONE), "main", first, HOST);
+    void nixBuildsTheAgentsFlakeReferenceToTheShallowCloneWithoutAWarning() {
+        assertThat(host.execChecked("cat", CLONE + "/shallow").strip()).as("the first sync fetched the head alone").isEqualTo(first);
+        assertThat(host.execChecked("git", "--git-dir", CLONE, "rev-list", "--count", "main").strip()).isEqualTo("1");
+        FlakeRef flake = new FlakeRef(Path.of(CLONE), "main", first, HOST, true);
 
         ProcessResult build = host.exec("env", "NIX_REMOTE=daemon", "nix", "build", "--no-link", "--print-out-paths",
                 flake.url() + "#" + SystemFlake.toplevel(HOST));

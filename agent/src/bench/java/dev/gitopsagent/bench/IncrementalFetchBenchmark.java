@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.eclipse.jgit.lib.ObjectId;
 
@@ -50,8 +51,8 @@ final class IncrementalFetchBenchmark {
             WireMeter wire = new WireMeter(server);
             try (RemoteAccess access = RemoteAccess.from(config.repository(), state);
                     LocalMirror mirror = LocalMirror.open(state.resolve("repo.git"), "main", access,
-                            FetchBounds.configured(config.repository()))) {
-                Cost agentClone = wire.measure(() -> InProcess.measure(() -> mirror.fetch(remote, List.of("main"))));
+                            FetchBounds.configured(config.repository()), () -> false)) {
+                Cost agentClone = wire.measure(() -> InProcess.measure(() -> mirror.fetch(remote, List.of("main"), Optional.empty())));
                 Cost gitClone = wire.measure(() -> shell.time(work, ShellTimer.command("git", "clone", "-q", "--bare", "--no-tags", url, "cli.git")));
                 String label = String.format(java.util.Locale.ROOT, "%,d", commits + 1);
                 report.add(Row.timing("initial clone (" + label + " commits)", "agent (LocalMirror.fetch, cold JVM)", single(agentClone), true,
@@ -68,11 +69,11 @@ final class IncrementalFetchBenchmark {
                     Cost agent;
                     Cost cli;
                     if (i % 2 == 0) {
-                        agent = wire.measure(() -> InProcess.measure(() -> requireNew(mirror.fetch(remote, List.of("main")))));
+                        agent = wire.measure(() -> InProcess.measure(() -> requireNew(mirror.fetch(remote, List.of("main"), Optional.empty()))));
                         cli = wire.measure(() -> shell.time(clone, fetch));
                     } else {
                         cli = wire.measure(() -> shell.time(clone, fetch));
-                        agent = wire.measure(() -> InProcess.measure(() -> requireNew(mirror.fetch(remote, List.of("main")))));
+                        agent = wire.measure(() -> InProcess.measure(() -> requireNew(mirror.fetch(remote, List.of("main"), Optional.empty()))));
                     }
                     if (i >= warmup) {
                         agentFetches.add(agent);

@@ -104,6 +104,19 @@ public interface AgentConfig {
         Duration timeout();
 
         Fetch fetch();
+
+        /**
+         * How much history a new host's first sync fetches when nothing older than the head must be
+         * verified: {@code shallow} the head alone, {@code full} everything, {@code auto} the head alone
+         * when the host's Nix can build from a shallow clone (2.26 and later).
+         */
+        @WithDefault("auto")
+        FirstSync firstSync();
+    }
+
+    /** See {@link Repository#firstSync()}. */
+    enum FirstSync {
+        AUTO, SHALLOW, FULL
     }
 
     /**

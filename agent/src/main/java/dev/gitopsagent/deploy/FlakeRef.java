@@ -12,9 +12,10 @@ import org.eclipse.jgit.lib.Repository;
  * the branch the commit was fetched on because Nix's Git fetcher reads a bare {@code file://}
  * clone like a remote: it fetches that ref and then takes the commit from it (without a ref, Nix
  * 2.8 asks for {@code master}); the commit must therefore be on that branch or one of its
- * ancestors.
+ * ancestors. A clone without the history below a shallow first sync's head needs {@code shallow=1}:
+ * Nix refuses a shallow repository without it (and gives the flake no {@code revCount} with it).
  */
-public record FlakeRef(Path repository, String branch, String commit, String host) {
+public record FlakeRef(Path repository, String branch, String commit, String host, boolean shallow) {
 
     public FlakeRef {
         if (!commit.matches("[0-9a-f]{40}")) {
@@ -27,7 +28,7 @@ public record FlakeRef(Path repository, String branch, String commit, String hos
 
     /** The flake itself, without the attribute: what {@code nix build <url>#<attribute>} takes. */
     public String url() {
-        return "git+file://" + encode(repository.toAbsolutePath().toString()) + "?ref=" + encode(Constants.R_HEADS + branch) + "&rev=" + commit;
+        return "git+file://" + encode(repository.toAbsolutePath().toString()) + "?ref=" + encode(Constants.R_HEADS + branch) + "&rev=" + commit + (shallow ? "&shallow=1" : "");
     }
 
     /** What {@code nixos-rebuild --flake} takes. */

@@ -2,6 +2,7 @@ package dev.gitopsagent.git;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Set;
 
 import org.eclipse.jgit.errors.RepositoryNotFoundException;
 import org.eclipse.jgit.internal.storage.file.FileRepository;
@@ -18,14 +19,17 @@ import org.eclipse.jgit.transport.PackParser;
  * that stream is where the bounds hold, whatever the transport.
  *
  * <p>It is also where unsolicited shallow information is caught. A protocol v2 server may answer a
- * fetch with a {@code shallow-info} section that JGit writes to {@code shallow} even though the agent
- * never asked for a shallow fetch; history cut there would break the descent check and the Nix build.
- * The section comes before the pack, so the pack is refused unread and the branches stay where they
- * were; {@link LocalMirror} takes the shallow file away again.
+ * fetch with a {@code shallow-info} section that JGit writes to {@code shallow}, cutting history the
+ * agent did not agree to cut; that would break the descent check and the verified path. The only cut
+ * the agent agrees to is below the head a shallow first sync asked for ({@link #allowShallow}). The
+ * section comes before the pack, so the pack is refused unread and the branches stay where they
+ * were; {@link LocalMirror} puts the shallow file back as it was.
  */
 final class BoundedRepository extends FileRepository {
 
     private final FetchBounds bounds;
+    /** The commits the current fetch may leave shallow; see the class comment. */
+    private volatile Set<ObjectId> shallowAllowed = Set.of();
 
     private BoundedRepository(FileRepositoryBuilder builder, FetchBounds bounds) throws IOException {
         super(builder);
@@ -48,16 +52,26 @@ final class BoundedRepository extends FileRepository {
         return new BoundedInserter(super.newObjectInserter(), new FetchTally(bounds));
     }
 
-    /** Refuses a pack that would make the mirror shallow: see the class comment. */
+    /** The commits the next fetches may leave shallow: those already shallow, or the head a shallow first sync asks for. */
+    void allowShallow(Set<ObjectId> commits) {
+        shallowAllowed = Set.copyOf(commits);
+    }
+
+    /** Whether the shallow commits are all ones the fetch may leave shallow. */
+    boolean shallowIsAllowed() throws IOException {
+        return shallowAllowed.containsAll(getObjectDatabase().getShallowCommits());
+    }
+
+    /** Refuses a pack after shallow information that cuts history elsewhere: see the class comment. */
     private void refuseShallowHistory() throws IOException {
-        if (!getObjectDatabase().getShallowCommits().isEmpty()) {
+        if (!shallowIsAllowed()) {
             throw unsolicitedShallow();
         }
     }
 
     static FetchRefusedException unsolicitedShallow() {
         return new FetchRefusedException(FetchRefusedException.Reason.SHALLOW, "the remote sent shallow information that would cut"
-                + " the history of the local clone, although the agent asks for full history; nothing of the fetch is kept");
+                + " the history of the local clone where the agent did not ask for it; nothing of the fetch is kept");
     }
 
     private final class BoundedInserter extends ObjectInserter.Filter {

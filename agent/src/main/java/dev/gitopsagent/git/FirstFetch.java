@@ -3,6 +3,7 @@ package dev.gitopsagent.git;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,12 +25,13 @@ import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.Transport;
 
 /**
- * The first fetch into an empty clone, i.e. a new host's first sync of the whole history (Nix
- * builds need all of it: it cannot build from a shallow clone). Every object is checked as it
- * arrives, as in every fetch; completeness is checked in the same pass ({@link LinkRecordingChecker}):
- * with nothing local to build on, the pack must hold every object its commits, trees and tags point
- * to. That is what JGit's own check after a fetch establishes by walking the whole history again;
- * later fetches keep that walk, which is short there because it stops at the branches already here.
+ * The first fetch into an empty clone, i.e. a new host's first sync: of the whole history, or, when
+ * nothing older than the head must be verified, of the head alone (depth 1, {@link LocalMirror}).
+ * Every object is checked as it arrives, as in every fetch; completeness is checked in the same pass
+ * ({@link LinkRecordingChecker}): with nothing local to build on, the pack must hold every object its
+ * commits, trees and tags point to, except the parents of a shallow head. That is what JGit's own check
+ * after a fetch establishes by walking the whole history again; later fetches keep that walk, which is
+ * short there because it stops at the branches already here.
  *
  * <p>The checking runs on a second thread ({@link BackgroundChecker}) beside JGit's pack parser; a
  * malformed object refuses the fetch all the same, naming the object, before any branch is created.
@@ -39,9 +41,16 @@ final class FirstFetch {
     private FirstFetch() {
     }
 
-    /** Fetches the branches through {@code transport} (credentials and options already applied) and creates them. */
-    static Map<String, ObjectId> run(Repository repository, Transport transport, Collection<String> branches) throws IOException {
+    /**
+     * Fetches the branches through {@code transport} (credentials and options already applied) and
+     * creates them; with {@code headOnly}, the heads without their history.
+     */
+    static Map<String, ObjectId> run(BoundedRepository repository, Transport transport, Collection<String> branches, boolean headOnly)
+            throws IOException {
         LinkRecordingChecker links = new LinkRecordingChecker();
+        if (headOnly) {
+            transport.setDepth(1);
+        }
         List<RefSpec> specs = branches.stream().map(branch -> new RefSpec(Constants.R_HEADS + branch)).toList();
         Map<String, ObjectId> heads = new LinkedHashMap<>();
         try (BackgroundChecker checker = new BackgroundChecker(links)) {
@@ -57,6 +66,9 @@ final class FirstFetch {
                     wants.putIfAbsent(ref.getObjectId(), ref);
                     links.require(ref.getObjectId());
                 }
+                if (headOnly) {
+                    repository.allowShallow(Set.copyOf(heads.values()));
+                }
                 fetch(connection, new ArrayList<>(wants.values()), checker, transport);
             }
             try {
@@ -67,7 +79,7 @@ final class FirstFetch {
         }
         Optional<ObjectId> missing;
         try (ObjectReader reader = repository.newObjectReader()) {
-            missing = links.firstMissing(reader);
+            missing = links.firstMissing(reader, cutParents(repository, reader));
         }
         if (missing.isPresent()) {
             // No branch points into the incomplete pack; the next first fetch starts from an empty clone again.
@@ -76,6 +88,15 @@ final class FirstFetch {
         }
         createBranches(repository, heads);
         return heads;
+    }
+
+    /** The parents of the shallow heads: history a shallow first sync did not ask for. */
+    private static Set<ObjectId> cutParents(Repository repository, ObjectReader reader) throws IOException {
+        Set<ObjectId> cut = new HashSet<>();
+        for (ObjectId shallow : repository.getObjectDatabase().getShallowCommits()) {
+            cut.addAll(LinkRecordingChecker.parents(reader.open(shallow, Constants.OBJ_COMMIT).getCachedBytes()));
+        }
+        return cut;
     }
 
     private static void fetch(FetchConnection connection, List<Ref> wants, BackgroundChecker checker, Transport transport)

@@ -2,7 +2,9 @@ package dev.gitopsagent.git;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 
 import org.eclipse.jgit.errors.CorruptObjectException;
 import org.eclipse.jgit.lib.AnyObjectId;
@@ -52,13 +54,27 @@ final class LinkRecordingChecker extends ObjectChecker {
         links.add(tip);
     }
 
-    /** The first object linked to (or required) that {@code reader} cannot find, if any. */
-    Optional<ObjectId> firstMissing(ObjectReader reader) throws IOException {
+    /**
+     * The first object linked to (or required) that {@code reader} cannot find, if any, except the
+     * {@code cut} ones: the parents of a shallow first sync's head, which it did not ask for.
+     */
+    Optional<ObjectId> firstMissing(ObjectReader reader, Set<ObjectId> cut) throws IOException {
         try {
-            return links.find(id -> !has(reader, id));
+            return links.find(id -> !cut.contains(id) && !has(reader, id));
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
+    }
+
+    /** The parents a (checked) commit names. */
+    static Set<ObjectId> parents(byte[] commit) {
+        Set<ObjectId> parents = new HashSet<>();
+        int position = TREE_HEADER + HEX + 1;
+        while (startsWith(commit, position, PARENT)) {
+            parents.add(ObjectId.fromString(commit, position + PARENT.length));
+            position += PARENT.length + HEX + 1;
+        }
+        return parents;
     }
 
     private static boolean has(ObjectReader reader, ObjectId id) {

@@ -6,11 +6,13 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 
 import org.eclipse.jgit.errors.TransportException;
 import org.eclipse.jgit.lib.Constants;
@@ -22,6 +24,7 @@ import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.lib.StoredConfig;
+import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.transport.FetchConnection;
@@ -42,6 +45,13 @@ import dev.gitopsagent.FileTrees;
  * fetcher expects: each branch under {@code refs/heads/} and {@code HEAD} naming the main branch.
  * (Nix 2.8 fetches the named ref from it with {@code git fetch}; with only {@code refs/remotes/*}
  * and a dangling {@code HEAD} it fails, and Nix 2.26 warns about the {@code HEAD}.)
+ *
+ * <p>A new host's first sync may fetch the head alone, without its history, when nothing older must
+ * be verified (no baseline) and the host's Nix can build from a shallow clone: on a big repository that
+ * is a small fraction of the objects. The clone then stays shallow, below that head only, while it
+ * can: as long as everything fetched since descends from that head and the baseline is here. History
+ * reaching below it (a merge of an older branch, a force-push, a baseline from before it) would change
+ * which commits the verified path holds, so the clone is then fetched again with its whole history.
  */
 public final class LocalMirror implements AutoCloseable {
 
@@ -51,16 +61,20 @@ public final class LocalMirror implements AutoCloseable {
     private final String headBranch;
     private final RemoteAccess access;
     private final FetchBounds bounds;
+    /** Whether a first sync may fetch the head alone: asked only when one starts, since it may run {@code nix --version}. */
+    private final BooleanSupplier shallowFirstSync;
     /** HTTP remotes that did not answer a direct ls-refs request; they get JGit's two-request probe. */
     private final Set<String> noDirectLsRefs = ConcurrentHashMap.newKeySet();
     /** Volatile: the status page reads commit subjects from HTTP threads while the reconcile thread may re-create the clone. */
-    private volatile Repository repository;
+    private volatile BoundedRepository repository;
 
-    private LocalMirror(Path directory, String headBranch, RemoteAccess access, FetchBounds bounds, Repository repository) {
+    private LocalMirror(Path directory, String headBranch, RemoteAccess access, FetchBounds bounds, BooleanSupplier shallowFirstSync,
+            BoundedRepository repository) {
         this.directory = directory;
         this.headBranch = headBranch;
         this.access = access;
         this.bounds = bounds;
+        this.shallowFirstSync = shallowFirstSync;
         this.repository = repository;
     }
 
@@ -68,10 +82,12 @@ public final class LocalMirror implements AutoCloseable {
      * Opens the clone, creating it when missing and re-creating it when it is corrupt. {@code HEAD}
      * names {@code headBranch} (the main branch), which exists from the first fetch on. Every fetch into
      * it is held to {@code bounds}. The host's git configuration is not read ({@link IsolatedGitConfig}).
+     * {@code shallowFirstSync} says whether a first sync may fetch the head alone (see the class comment).
      */
-    public static LocalMirror open(Path directory, String headBranch, RemoteAccess access, FetchBounds bounds) throws IOException {
+    public static LocalMirror open(Path directory, String headBranch, RemoteAccess access, FetchBounds bounds, BooleanSupplier shallowFirstSync)
+            throws IOException {
         IsolatedGitConfig.install();
-        return new LocalMirror(directory, headBranch, access, bounds, openOrCreate(directory, headBranch, bounds));
+        return new LocalMirror(directory, headBranch, access, bounds, shallowFirstSync, openOrCreate(directory, headBranch, bounds));
     }
 
     public Repository repository() {
@@ -128,41 +144,129 @@ public final class LocalMirror implements AutoCloseable {
     /**
      * Fetches the branches into {@code refs/heads/<branch>} and returns where each points. Whichever
      * remote answered, the local branch is where that remote's branch is: nothing is built from it
-     * before its commits are verified, and the build names the verified commit id.
+     * before its commits are verified, and the build names the verified commit id. The history down to
+     * {@code baseline}, the commit the verified path starts from, is fetched too (see the class comment).
      *
      * @throws FetchRefusedException when the remote sent more than the bounds allow, or shallow
-     *         information: the branches and objects of the mirror are as before
+     *         information the agent did not ask for: the branches and objects of the mirror are as before
      */
-    public Map<String, ObjectId> fetch(Remote remote, Collection<String> branches) throws IOException {
-        List<RefSpec> specs = branches.stream().map(branch -> new RefSpec("+refs/heads/" + branch + ":refs/heads/" + branch)).toList();
+    public Map<String, ObjectId> fetch(Remote remote, Collection<String> branches, Optional<ObjectId> baseline) throws IOException {
+        if (startsEmpty()) {
+            boolean headOnly = baseline.isEmpty() && branches.size() == 1 && shallowFirstSync.getAsBoolean();
+            return fetch(remote, transport -> FirstFetch.run(repository, transport, branches, headOnly));
+        }
+        Set<ObjectId> before = branchHeads();
+        Map<String, ObjectId> fetched = fetch(remote, transport -> fetchMore(transport, branches));
+        if (isShallow() && reachesBelowCut(fetched.values(), before, baseline)) {
+            // A full first fetch again, not a deepening fetch: with JGit 7.8 that one failed ("peer did not supply a complete
+            // object graph") once commits below the cut were partly here. Either brings the whole history.
+            LOG.infof("history below the head of the shallow first sync is needed (a merge or force-push reaching below it, or an older"
+                    + " baseline); re-cloning %s with its full history", directory);
+            recreate();
+            return fetch(remote, transport -> FirstFetch.run(repository, transport, branches, false));
+        }
+        return fetched;
+    }
+
+    /** Whether the clone lacks the history below a shallow first sync's head; builds must then tell Nix. */
+    public boolean isShallow() {
         try {
-            return fetch(remote, branches, specs);
-        } finally {
-            keepFullHistory();
+            return !repository.getObjectDatabase().getShallowCommits().isEmpty();
+        } catch (IOException e) {
+            // An unreadable shallow file: the next fetch finds the clone damaged and re-creates it.
+            return true;
         }
     }
 
-    private Map<String, ObjectId> fetch(Remote remote, Collection<String> branches, List<RefSpec> specs) throws IOException {
-        boolean first = startsEmpty();
+    private interface Fetcher {
+        Map<String, ObjectId> fetch(Transport transport) throws IOException;
+    }
+
+    /**
+     * Runs one fetch, which may leave the history cut only where it is cut already, or below the
+     * heads a shallow first sync asks for ({@link BoundedRepository}). JGit writes the shallow file
+     * before the pack arrives, so after a failed or refused fetch it is put back as it was.
+     */
+    private Map<String, ObjectId> fetch(Remote remote, Fetcher fetcher) throws IOException {
+        Set<ObjectId> shallow = Set.copyOf(repository.getObjectDatabase().getShallowCommits());
+        repository.allowShallow(shallow);
+        Map<String, ObjectId> fetched;
         try (Transport transport = Transport.open(repository, remote.uri())) {
             access.apply(remote, transport);
             transport.setTagOpt(TagOpt.NO_TAGS);
             transport.setRemoveDeletedRefs(false);
-            if (first) {
-                return FirstFetch.run(repository, transport, branches);
+            fetched = fetcher.fetch(transport);
+        } catch (IOException | RuntimeException e) {
+            restoreShallow(shallow);
+            throw e;
+        }
+        if (!repository.shallowIsAllowed()) {
+            // Shallow information with no pack after it: nothing refused it on the way in.
+            restoreShallow(shallow);
+            throw BoundedRepository.unsolicitedShallow();
+        }
+        return fetched;
+    }
+
+    private void restoreShallow(Set<ObjectId> shallow) throws IOException {
+        if (!repository.getObjectDatabase().getShallowCommits().equals(shallow)) {
+            LOG.warnf("a fetch changed where the history of %s is cut, then failed or was refused; put it back", directory);
+            repository.getObjectDatabase().setShallowCommits(shallow);
+        }
+    }
+
+    private static Map<String, ObjectId> fetchMore(Transport transport, Collection<String> branches) throws IOException {
+        List<RefSpec> specs = branches.stream().map(branch -> new RefSpec("+refs/heads/" + branch + ":refs/heads/" + branch)).toList();
+        // The remote is not trusted: malformed objects (bad headers, odd tree entries) are refused before they land.
+        transport.setCheckFetchedObjects(true);
+        FetchResult result = transport.fetch(NullProgressMonitor.INSTANCE, specs);
+        Map<String, ObjectId> fetched = new HashMap<>();
+        for (String branch : branches) {
+            Ref ref = result.getAdvertisedRef("refs/heads/" + branch);
+            if (ref == null) {
+                throw new TransportException(transport.getURI(), "branch " + branch + " does not exist on the remote");
             }
-            // The remote is not trusted: malformed objects (bad headers, odd tree entries) are refused before they land.
-            transport.setCheckFetchedObjects(true);
-            FetchResult result = transport.fetch(NullProgressMonitor.INSTANCE, specs);
-            Map<String, ObjectId> fetched = new HashMap<>();
-            for (String branch : branches) {
-                Ref ref = result.getAdvertisedRef("refs/heads/" + branch);
-                if (ref == null) {
-                    throw new TransportException(remote.uri(), "branch " + branch + " does not exist on the remote");
+            fetched.put(branch, ref.getObjectId());
+        }
+        return fetched;
+    }
+
+    private Set<ObjectId> branchHeads() throws IOException {
+        Set<ObjectId> heads = new HashSet<>();
+        for (Ref ref : repository.getRefDatabase().getRefsByPrefix(Constants.R_HEADS)) {
+            heads.add(ref.getObjectId());
+        }
+        return heads;
+    }
+
+    /**
+     * Whether the clone, cut below a shallow first sync's head, would answer questions about history
+     * differently from a full clone: when the baseline is not here, or when the new heads (or the
+     * baseline) reach a commit without parents other than through the branches that were here before.
+     * Those all led down to the cut head, so while no new commit reaches a root, everything here descends
+     * from it, and the path from the baseline to any head is the same as in a full clone.
+     */
+    private boolean reachesBelowCut(Collection<ObjectId> heads, Set<ObjectId> before, Optional<ObjectId> baseline) throws IOException {
+        if (baseline.isPresent() && !repository.getObjectDatabase().has(baseline.get())) {
+            return true;
+        }
+        try (RevWalk walk = new RevWalk(repository)) {
+            for (ObjectId head : heads) {
+                walk.markStart(walk.parseCommit(head));
+            }
+            if (baseline.isPresent()) {
+                walk.markStart(walk.parseCommit(baseline.get()));
+            }
+            for (ObjectId known : before) {
+                walk.markUninteresting(walk.parseCommit(known));
+            }
+            Set<ObjectId> cut = repository.getObjectDatabase().getShallowCommits();
+            for (RevCommit commit : walk) {
+                if (commit.getParentCount() == 0 && !cut.contains(commit)) {
+                    return true;
                 }
-                fetched.put(branch, ref.getObjectId());
             }
-            return fetched;
+            return false;
         }
     }
 
@@ -181,19 +285,6 @@ public final class LocalMirror implements AutoCloseable {
             }
         }
         return true;
-    }
-
-    /**
-     * Takes away the shallow file a server's unsolicited shallow information left behind, whether the
-     * fetch failed after it or not ({@link BoundedRepository} refuses the pack that follows it). The
-     * mirror has full history or it is not the mirror.
-     */
-    private void keepFullHistory() throws IOException {
-        if (!repository.getObjectDatabase().getShallowCommits().isEmpty()) {
-            LOG.warnf("the remote sent shallow information; removed it from %s", directory);
-            repository.getObjectDatabase().setShallowCommits(Set.of());
-            throw BoundedRepository.unsolicitedShallow();
-        }
     }
 
     /**
@@ -260,14 +351,11 @@ public final class LocalMirror implements AutoCloseable {
         repository = openOrCreate(directory, headBranch, bounds);
     }
 
-    private static Repository openOrCreate(Path directory, String headBranch, FetchBounds bounds) throws IOException {
+    private static BoundedRepository openOrCreate(Path directory, String headBranch, FetchBounds bounds) throws IOException {
         if (Files.isDirectory(directory)) {
             try {
-                Repository existing = BoundedRepository.open(new FileRepositoryBuilder().setGitDir(directory.toFile()).setMustExist(true), bounds);
+                BoundedRepository existing = BoundedRepository.open(new FileRepositoryBuilder().setGitDir(directory.toFile()).setMustExist(true), bounds);
                 try (RevWalk walk = new RevWalk(existing)) {
-                    if (!existing.getObjectDatabase().getShallowCommits().isEmpty()) {
-                        throw new IOException("it is shallow: its history is cut");
-                    }
                     for (Ref ref : existing.getRefDatabase().getRefs()) {
                         walk.parseCommit(ref.getObjectId());
                     }
@@ -283,7 +371,7 @@ public final class LocalMirror implements AutoCloseable {
             }
         }
         Files.createDirectories(directory.getParent());
-        Repository created = BoundedRepository.open(new FileRepositoryBuilder().setGitDir(directory.toFile()).setBare(), bounds);
+        BoundedRepository created = BoundedRepository.open(new FileRepositoryBuilder().setGitDir(directory.toFile()).setBare(), bounds);
         created.create(true);
         StoredConfig config = created.getConfig();
         config.setInt("protocol", null, "version", 2);

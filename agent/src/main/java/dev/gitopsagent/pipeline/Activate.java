@@ -146,7 +146,7 @@ public final class Activate {
         }
         ProcessRunner.Result result;
         if (previous.isPresent()) {
-            result = rebuild.activate(action, new FlakeRef(mirror.directory(), branch, previous.get(), target.host()));
+            result = rebuild.activate(action, new FlakeRef(mirror.directory(), branch, previous.get(), target.host(), mirror.isShallow()));
         } else if (action == Action.SWITCH) {
             result = rebuild.rollback();
         } else {

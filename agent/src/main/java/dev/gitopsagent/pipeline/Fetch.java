@@ -30,10 +30,12 @@ public final class Fetch {
     }
 
     private final LocalMirror mirror;
+    private final Baseline baseline;
     private final LiveStatus status;
 
-    public Fetch(LocalMirror mirror, LiveStatus status) {
+    public Fetch(LocalMirror mirror, Baseline baseline, LiveStatus status) {
         this.mirror = mirror;
+        this.baseline = baseline;
         this.status = status;
     }
 
@@ -55,21 +57,23 @@ public final class Fetch {
     }
 
     private Map<String, ObjectId> fetch(Remote remote, Probe.RemoteHeads heads) throws IOException {
+        // The verified path starts at the baseline, so the mirror needs the history down to it.
+        Optional<ObjectId> base = baseline.commit().map(ObjectId::fromString);
         Map<String, ObjectId> fetched;
         try {
-            fetched = mirror.fetch(remote, heads.ids().keySet());
+            fetched = mirror.fetch(remote, heads.ids().keySet(), base);
         } catch (IOException e) {
             if (!isLocalCorruption(e)) {
                 throw new IOException("fetch from " + remote + " failed: " + FailureText.of(e), e);
             }
             LOG.warnf("local clone is damaged (%s); re-cloning", e.getMessage());
             mirror.recreate();
-            return mirror.fetch(remote, heads.ids().keySet());
+            return mirror.fetch(remote, heads.ids().keySet(), base);
         }
         if (!fetched.values().stream().allMatch(mirror::isComplete)) {
             LOG.warn("local clone is missing objects of the fetched commits; re-cloning");
             mirror.recreate();
-            fetched = mirror.fetch(remote, heads.ids().keySet());
+            fetched = mirror.fetch(remote, heads.ids().keySet(), base);
         }
         return fetched;
     }

@@ -16,10 +16,17 @@ class FlakeRefTest {
 
     @Test
     void namesTheBranchAndTheExactCommit() {
-        FlakeRef flake = new FlakeRef(Path.of("/var/lib/gitops-agent/repo.git"), "main", COMMIT, "web1");
+        FlakeRef flake = new FlakeRef(Path.of("/var/lib/gitops-agent/repo.git"), "main", COMMIT, "web1", false);
 
         assertThat(flake.url()).isEqualTo("git+file:///var/lib/gitops-agent/repo.git?ref=refs/heads/main&rev=" + COMMIT);
         assertThat(flake).hasToString(flake.url() + "#web1");
+    }
+
+    @Test
+    void tellsNixWhenTheCloneIsShallow() {
+        FlakeRef flake = new FlakeRef(Path.of("/var/lib/gitops-agent/repo.git"), "main", COMMIT, "web1", true);
+
+        assertThat(flake.url()).isEqualTo("git+file:///var/lib/gitops-agent/repo.git?ref=refs/heads/main&rev=" + COMMIT + "&shallow=1");
     }
 
     @ParameterizedTest
@@ -29,12 +36,12 @@ class FlakeRefTest {
             "a+b&c, refs/heads/a%2Bb%26c",
     })
     void encodesWhatAUrlQueryCannotHoldAsIs(String branch, String ref) {
-        assertThat(new FlakeRef(Path.of("/state/repo.git"), branch, COMMIT, "h").url()).contains("?ref=" + ref + "&rev=");
+        assertThat(new FlakeRef(Path.of("/state/repo.git"), branch, COMMIT, "h", false).url()).contains("?ref=" + ref + "&rev=");
     }
 
     @ParameterizedTest
     @CsvSource({ "main, abc123", "main, 0123456789ABCDEF0123456789ABCDEF01234567", "'..', " + COMMIT, "'a b', " + COMMIT })
     void refusesWhatIsNotABranchAndAFullCommitId(String branch, String commit) {
-        assertThatThrownBy(() -> new FlakeRef(Path.of("/state/repo.git"), branch, commit, "h")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new FlakeRef(Path.of("/state/repo.git"), branch, commit, "h", false)).isInstanceOf(IllegalArgumentException.class);
     }
 }

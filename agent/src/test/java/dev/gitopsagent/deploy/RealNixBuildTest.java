@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,7 +45,7 @@ class RealNixBuildTest {
         var config = TestAgent.configFrom(properties);
         Path state = Files.createDirectories(root.resolve("state"));
         access = RemoteAccess.from(config.repository(), state);
-        mirror = LocalMirror.open(state.resolve("repo.git"), "main", access, FetchBounds.configured(config.repository()));
+        mirror = LocalMirror.open(state.resolve("repo.git"), "main", access, FetchBounds.configured(config.repository()), () -> false);
     }
 
     @AfterEach
@@ -66,7 +67,7 @@ class RealNixBuildTest {
         fetch("main", "testing-web1");
 
         for (List<String> branchAndCommit : List.of(List.of("main", head), List.of("main", older), List.of("testing-web1", testing))) {
-            FlakeRef flake = new FlakeRef(mirror.directory(), branchAndCommit.get(0), branchAndCommit.get(1), Fleet.HOST);
+            FlakeRef flake = new FlakeRef(mirror.directory(), branchAndCommit.get(0), branchAndCommit.get(1), Fleet.HOST, false);
 
             ProcessResult build = nixBuild(flake);
 
@@ -83,7 +84,7 @@ class RealNixBuildTest {
         fetch("main");
         String unfetched = fleet.work().commitUnsigned("never pushed");
 
-        ProcessResult build = nixBuild(new FlakeRef(mirror.directory(), "main", unfetched, Fleet.HOST));
+        ProcessResult build = nixBuild(new FlakeRef(mirror.directory(), "main", unfetched, Fleet.HOST, false));
 
         assertThat(build.succeeded()).as("built %s although the clone only has %s", unfetched, pushed).isFalse();
     }
@@ -99,7 +100,7 @@ class RealNixBuildTest {
 
     private void fetch(String... branches) {
         try {
-            mirror.fetch(Remote.parse("origin", fleet.server().url(Fleet.REPO).toString(), "gitops.repository.url"), List.of(branches));
+            mirror.fetch(Remote.parse("origin", fleet.server().url(Fleet.REPO).toString(), "gitops.repository.url"), List.of(branches), Optional.empty());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

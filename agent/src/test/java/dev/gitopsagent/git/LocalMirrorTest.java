@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.eclipse.jgit.lib.ObjectId;
 import org.junit.jupiter.api.AfterEach;
@@ -108,7 +109,7 @@ class LocalMirrorTest {
 
             for (Remote remote : List.of(remote("origin", origin), remote("mirror1", plainMirror), remote("mirror2", guardedMirror))) {
                 mirror.remoteHeads(remote, List.of("main"));
-                mirror.fetch(remote, List.of("main"));
+                mirror.fetch(remote, List.of("main"), Optional.empty());
             }
 
             assertThat(origin.authorizations()).isNotEmpty().containsOnly(GitHttpServer.basic("git", "origin-token"));
@@ -155,7 +156,7 @@ class LocalMirrorTest {
         fleet.work().pushTo(fleet.remote(), "testing-web1");
         open(Map.of());
 
-        mirror.fetch(origin(), List.of("testing-web1", "main"));
+        mirror.fetch(origin(), List.of("testing-web1", "main"), Optional.empty());
 
         // Read back with the real git CLI, which is what Nix's fetcher runs on this clone.
         assertThat(git("rev-parse", "refs/heads/main", "refs/heads/testing-web1")).isEqualTo(main + "\n" + testing);
@@ -172,7 +173,7 @@ class LocalMirrorTest {
         Files.writeString(fleet.remote().resolve("info/grafts"), second + "\n");
         open(Map.of());
 
-        assertThatThrownBy(() -> mirror.fetch(origin(), List.of("main")))
+        assertThatThrownBy(() -> mirror.fetch(origin(), List.of("main"), Optional.empty()))
                 .isInstanceOf(org.eclipse.jgit.errors.TransportException.class)
                 .hasMessageContaining("incomplete history").hasMessageContaining(first);
         assertThat(mirror.repository().exactRef("refs/heads/main")).isNull();
@@ -197,7 +198,7 @@ class LocalMirrorTest {
         fleet.work().git("--git-dir", remote, "update-ref", "refs/heads/main", commit);
         open(Map.of());
 
-        assertThatThrownBy(() -> mirror.fetch(origin(), List.of("main")))
+        assertThatThrownBy(() -> mirror.fetch(origin(), List.of("main"), Optional.empty()))
                 .isInstanceOf(org.eclipse.jgit.errors.TransportException.class)
                 .hasMessageContaining("Invalid tree " + tree).hasMessageContaining("duplicate entry names")
                 .hasMessageContaining("no branch was created");
@@ -210,10 +211,10 @@ class LocalMirrorTest {
         String second = fleet.pushUnsigned("second");
         Path grafts = Files.writeString(fleet.remote().resolve("info/grafts"), second + "\n");
         open(Map.of());
-        assertThatThrownBy(() -> mirror.fetch(origin(), List.of("main"))).hasMessageContaining("incomplete history");
+        assertThatThrownBy(() -> mirror.fetch(origin(), List.of("main"), Optional.empty())).hasMessageContaining("incomplete history");
         Files.delete(grafts);
 
-        assertThat(mirror.fetch(origin(), List.of("main"))).containsExactly(Map.entry("main", ObjectId.fromString(second)));
+        assertThat(mirror.fetch(origin(), List.of("main"), Optional.empty())).containsExactly(Map.entry("main", ObjectId.fromString(second)));
         // git's own full check: every object reachable from the branch is here, and nothing else is.
         assertThat(git("fsck", "--strict", "--no-dangling")).isEmpty();
         assertThat(git("count-objects", "-v")).contains("count: 0");
@@ -233,7 +234,7 @@ class LocalMirrorTest {
         var config = TestAgent.configFrom(with(extra));
         Path state = Files.createDirectories(root.resolve("state"));
         access = RemoteAccess.from(config.repository(), state);
-        mirror = LocalMirror.open(state.resolve("repo.git"), "main", access, FetchBounds.configured(config.repository()));
+        mirror = LocalMirror.open(state.resolve("repo.git"), "main", access, FetchBounds.configured(config.repository()), () -> false);
     }
 
     private String git(String... args) {

@@ -71,6 +71,6 @@ public final class NixTestSystem {
 
     /** The host's toplevel at {@code commit} of the repository at {@code repository} (CI's view: the forge's repository). */
     public static String installable(Path repository, String commit, String host) {
-        return new FlakeRef(repository, "main", commit, host).url() + "#nixosConfigurations.\"" + host + "\".config.system.build.toplevel";
+        return new FlakeRef(repository, "main", commit, host, false).url() + "#nixosConfigurations.\"" + host + "\".config.system.build.toplevel";
     }
 }
