@@ -57,6 +57,7 @@ class RealHostCacheModeIT {
     private static final String HTTPS_CACHE = "/var/lib/ci/https-cache";
     private static final String CI_KEY = "ci.example.test-1";
     private static final String ROGUE_KEY = "rogue.example.test-1";
+    private static final String CLONE = "/var/lib/gitops-agent/repo.git";
     /** The transient unit activation runs in, named as nixos-rebuild names it. */
     private static final String ACTIVATION_UNIT = "nixos-rebuild-switch-to-configuration.service";
 
@@ -115,8 +116,7 @@ class RealHostCacheModeIT {
         ci.push(waiting.toplevel(), "file://" + FILE_CACHE, CI_KEY);
 
         assertFetchedFromAndActivated(waiting, "file://" + FILE_CACHE, "hello.service");
-        // The first push is the repository's first commit: nothing to cut, so the clone is not shallow.
-        FlakeRef verified = new FlakeRef(Path.of("/var/lib/gitops-agent/repo.git"), "main", waiting.commit(), HOST, false);
+        FlakeRef verified = flake(waiting.commit());
         assertThat(host.journal("gitops-agent.service")).as("the verified commit's exact flake reference was evaluated")
                 .contains(" eval --raw --no-update-lock-file --no-write-lock-file " + verified.url() + "#");
     }
@@ -148,8 +148,7 @@ class RealHostCacheModeIT {
         assertThat(host.execChecked("systemctl", "--failed", "--no-legend", "--plain").strip()).isEmpty();
         String journal = host.journal("gitops-agent.service");
         assertThat(journal).contains("copying path '" + broken.toplevel() + "' from 'file://" + FILE_CACHE + "'")
-                .contains("running: nixos-rebuild switch --flake git+file:///var/lib/gitops-agent/repo.git?ref=refs/heads/main&rev="
-                        + previous.commit() + "#" + HOST)
+                .contains("running: nixos-rebuild switch --flake " + flake(previous.commit()))
                 .as("the previous system was in the store already").doesNotContain("building '");
 
         SystemFlake.removeUnit(fleet.work(), HOST, "broken.service");
@@ -180,6 +179,12 @@ class RealHostCacheModeIT {
 
     /** A signed commit and the toplevel CI built for it, which the host is waiting to find in a cache. */
     private record Waiting(String commit, String toplevel) {
+    }
+
+    /** The agent's flake reference to {@code commit}: {@code shallow=1} while its first sync left the clone shallow (Nix 2.26). */
+    private FlakeRef flake(String commit) {
+        boolean shallow = host.exec("test", "-e", CLONE + "/shallow").succeeded();
+        return new FlakeRef(Path.of(CLONE), "main", commit, HOST, shallow);
     }
 
     private Waiting signedCommitWaitingForCache(String unit) {
