@@ -13,7 +13,7 @@ import org.bouncycastle.openpgp.PGPPublicKey;
 import org.bouncycastle.openpgp.PGPSignature;
 import org.bouncycastle.openpgp.PGPSignatureList;
 import org.bouncycastle.openpgp.PGPSignatureSubpacketVector;
-import org.bouncycastle.openpgp.operator.jcajce.JcaPGPContentVerifierBuilderProvider;
+import org.bouncycastle.openpgp.operator.bc.BcPGPContentVerifierBuilderProvider;
 import org.bouncycastle.util.encoders.Hex;
 
 import dev.gitopsagent.verify.KeyStanding.MayNotSign;
@@ -27,8 +27,7 @@ import dev.gitopsagent.verify.Verdict.Reason;
  */
 final class OpenPgpCertificate {
 
-    private static final JcaPGPContentVerifierBuilderProvider VERIFIERS = new JcaPGPContentVerifierBuilderProvider()
-            .setProvider(BouncyCastleProvider.INSTANCE);
+    private static final BcPGPContentVerifierBuilderProvider VERIFIERS = new BcPGPContentVerifierBuilderProvider();
 
     private OpenPgpCertificate() {
     }

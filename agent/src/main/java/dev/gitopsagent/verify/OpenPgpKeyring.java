@@ -18,7 +18,7 @@ import org.bouncycastle.openpgp.PGPPublicKey;
 import org.bouncycastle.openpgp.PGPPublicKeyRing;
 import org.bouncycastle.openpgp.PGPPublicKeyRingCollection;
 import org.bouncycastle.openpgp.PGPUtil;
-import org.bouncycastle.openpgp.operator.jcajce.JcaKeyFingerprintCalculator;
+import org.bouncycastle.openpgp.operator.bc.BcKeyFingerprintCalculator;
 
 import dev.gitopsagent.config.InvalidConfigException;
 
@@ -106,7 +106,7 @@ public final class OpenPgpKeyring {
     private static List<PGPPublicKeyRing> read(String name, byte[] content) throws UnreadableKeyException {
         try (InputStream in = PGPUtil.getDecoderStream(new ByteArrayInputStream(content))) {
             List<PGPPublicKeyRing> rings = new ArrayList<>();
-            new PGPPublicKeyRingCollection(in, new JcaKeyFingerprintCalculator()).forEach(rings::add);
+            new PGPPublicKeyRingCollection(in, new BcKeyFingerprintCalculator()).forEach(rings::add);
             return rings;
         } catch (IOException | PGPException | RuntimeException e) {
             throw new UnreadableKeyException("cannot read OpenPGP key file " + name + ": " + e.getMessage());

@@ -13,8 +13,8 @@ import org.bouncycastle.openpgp.PGPObjectFactory;
 import org.bouncycastle.openpgp.PGPSignature;
 import org.bouncycastle.openpgp.PGPSignatureList;
 import org.bouncycastle.openpgp.PGPUtil;
-import org.bouncycastle.openpgp.operator.jcajce.JcaKeyFingerprintCalculator;
-import org.bouncycastle.openpgp.operator.jcajce.JcaPGPContentVerifierBuilderProvider;
+import org.bouncycastle.openpgp.operator.bc.BcKeyFingerprintCalculator;
+import org.bouncycastle.openpgp.operator.bc.BcPGPContentVerifierBuilderProvider;
 import org.bouncycastle.util.encoders.Hex;
 
 import dev.gitopsagent.verify.KeyStanding.MayNotSign;
@@ -25,12 +25,13 @@ import dev.gitopsagent.verify.Verdict.Reason;
  * Checks an OpenPGP commit signature with BouncyCastle against one {@link OpenPgpKeyring}. The key
  * must be allowed to sign by its own certificate ({@link OpenPgpCertificate}), unexpired both when
  * the signature was made and now, and the signature must use a collision-resistant hash and a
- * creation time inside the {@link TimeWindow}.
+ * creation time inside the {@link TimeWindow}. BouncyCastle's own (lightweight) crypto does the
+ * arithmetic, not a JCA provider: nothing is looked up by name, so a native image needs no reflection
+ * registrations for it and carries only the algorithms OpenPGP can reach.
  */
 final class OpenPgpVerifier {
 
-    private final JcaPGPContentVerifierBuilderProvider verifiers = new JcaPGPContentVerifierBuilderProvider()
-            .setProvider(BouncyCastleProvider.INSTANCE);
+    private final BcPGPContentVerifierBuilderProvider verifiers = new BcPGPContentVerifierBuilderProvider();
 
     Verdict verify(SignedCommit commit, OpenPgpKeyring keyring, String keySource, TimeWindow window) {
         PGPSignature signature;
@@ -102,7 +103,7 @@ final class OpenPgpVerifier {
 
     private static PGPSignature parse(byte[] armored) throws IOException, PGPException {
         try (InputStream in = PGPUtil.getDecoderStream(new ByteArrayInputStream(armored))) {
-            Object object = new PGPObjectFactory(in, new JcaKeyFingerprintCalculator()).nextObject();
+            Object object = new PGPObjectFactory(in, new BcKeyFingerprintCalculator()).nextObject();
             if (object instanceof PGPSignatureList list && !list.isEmpty()) {
                 return list.get(0);
             }

@@ -26,8 +26,8 @@ import org.bouncycastle.openpgp.PGPSignature;
 import org.bouncycastle.openpgp.PGPSignatureGenerator;
 import org.bouncycastle.openpgp.PGPSignatureSubpacketGenerator;
 import org.bouncycastle.openpgp.PGPUtil;
-import org.bouncycastle.openpgp.operator.jcajce.JcaKeyFingerprintCalculator;
-import org.bouncycastle.openpgp.operator.jcajce.JcaPGPContentSignerBuilder;
+import org.bouncycastle.openpgp.operator.bc.BcKeyFingerprintCalculator;
+import org.bouncycastle.openpgp.operator.bc.BcPGPContentSignerBuilder;
 
 import dev.gitopsagent.testing.GpgKey;
 
@@ -45,7 +45,7 @@ final class OpenPgpForge {
     static PGPSecretKeyRing secretKeys(Path gnupgHome, String fingerprint) {
         String armored = GpgKey.gpg(gnupgHome, "--armor", "--export-secret-keys", fingerprint).runChecked().stdout();
         try (InputStream in = PGPUtil.getDecoderStream(new ByteArrayInputStream(armored.getBytes(StandardCharsets.US_ASCII)))) {
-            return new PGPSecretKeyRing(in, new JcaKeyFingerprintCalculator());
+            return new PGPSecretKeyRing(in, new BcKeyFingerprintCalculator());
         } catch (IOException | PGPException e) {
             throw new IllegalStateException(e);
         }
@@ -53,7 +53,7 @@ final class OpenPgpForge {
 
     static PGPPublicKeyRing publicKeys(Path keyFile) {
         try (InputStream in = PGPUtil.getDecoderStream(Files.newInputStream(keyFile))) {
-            return new PGPPublicKeyRing(in, new JcaKeyFingerprintCalculator());
+            return new PGPPublicKeyRing(in, new BcKeyFingerprintCalculator());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -150,7 +150,7 @@ final class OpenPgpForge {
         PGPPublicKey publicKey = secret.getPublicKey();
         PGPPrivateKey privateKey = secret.extractPrivateKey(null);
         PGPSignatureGenerator generator = new PGPSignatureGenerator(
-                new JcaPGPContentSignerBuilder(publicKey.getAlgorithm(), hashAlgorithm).setProvider(BouncyCastleProvider.INSTANCE),
+                new BcPGPContentSignerBuilder(publicKey.getAlgorithm(), hashAlgorithm),
                 publicKey);
         generator.init(type, privateKey);
         return generator;
