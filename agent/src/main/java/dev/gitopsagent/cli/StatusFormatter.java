@@ -9,6 +9,8 @@ import java.util.Locale;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.gitopsagent.rollout.Wait;
+
 /**
  * Turns the {@code GET /status} JSON into a short summary for a terminal. Works on the JSON tree rather
  * than {@code StatusReport} so that a CLI talking to an older or newer agent still prints what it can;
@@ -83,7 +85,7 @@ public final class StatusFormatter {
         if (waitingFor != null) {
             text.append("; ").append(orUnknown(text(rollout, "waitReason")));
             Instant activates = instant(text(rollout, "activatesAt"));
-            if (activates != null && !"window".equals(waitingFor)) {
+            if (activates != null && !Wait.WINDOW.equals(waitingFor)) {
                 Duration until = Duration.between(now, activates);
                 text.append("; activates ").append(until.isNegative() || until.isZero() ? "now" : "in " + duration(until));
             }

@@ -52,7 +52,7 @@ public final class Generations implements ReconcileLoop.OutcomeListener {
                 LOG.infof("kept the last %d system generations of %s", keep, profile);
             } else {
                 LOG.warnf("could not delete old system generations (%s %s): %s", String.join(" ", command),
-                        result.timedOut() ? "was killed after " + TIMEOUT.toSeconds() + "s" : "exited with " + result.exitCode(),
+                        result.describeFailure("the limit for pruning generations"),
                         String.join(" | ", result.outputTail()));
             }
         } catch (IOException e) {

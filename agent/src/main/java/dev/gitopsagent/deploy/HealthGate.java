@@ -147,7 +147,7 @@ public final class HealthGate {
         return check(name, () -> {
             ProcessRunner.Result result = runner.run(command, workingDirectory, timeout);
             if (!result.succeeded()) {
-                return Optional.of(result.describeFailure() + lastLines(result));
+                return Optional.of(result.describeFailure("gitops.health.retry-interval + 10s") + lastLines(result));
             }
             if (outputMeansFailure && !result.outputTail().isEmpty()) {
                 return Optional.of(String.join(", ", result.outputTail()));

@@ -30,9 +30,15 @@ public final class ProcessRunner {
             return exitCode == 0 && !timedOut;
         }
 
+        /** Why a deployment command failed; its time limit is {@code gitops.deploy.timeout}. */
         public String describeFailure() {
+            return describeFailure("gitops.deploy.timeout");
+        }
+
+        /** Why the command failed, naming where its time limit comes from when it was killed at it. */
+        public String describeFailure(String timeLimit) {
             if (timedOut) {
-                return "killed after " + duration.toSeconds() + "s (gitops.deploy.timeout)";
+                return "killed after " + duration.toSeconds() + "s (" + timeLimit + ")";
             }
             return "exited with code " + exitCode;
         }

@@ -50,10 +50,8 @@ final class HookCommands {
                 "GITOPS_REASON", event.reason() == null ? "" : event.reason());
         try {
             ProcessRunner.Result result = runner.run(List.of("sh", "-c", command.get()), workingDirectory, timeout, environment);
-            if (result.timedOut()) {
-                LOG.warnf("%s hook killed after %s (gitops.hooks.timeout)", event.kind().label(), timeout);
-            } else if (result.exitCode() != 0) {
-                LOG.warnf("%s hook exited with %d", event.kind().label(), result.exitCode());
+            if (!result.succeeded()) {
+                LOG.warnf("%s hook %s", event.kind().label(), result.describeFailure("gitops.hooks.timeout"));
             }
         } catch (IOException e) {
             LOG.warnf("%s hook could not start: %s", event.kind().label(), e.getMessage());

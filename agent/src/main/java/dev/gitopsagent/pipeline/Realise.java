@@ -140,7 +140,7 @@ public final class Realise {
     /** When this commit started waiting for the cache, if the decision on record is that wait. */
     private Optional<Instant> waitingSince(String commit) {
         return store.current().evaluation()
-                .filter(evaluation -> evaluation.outcome() == Evaluation.Outcome.WAITING && "cache".equals(evaluation.waitingFor()))
+                .filter(evaluation -> evaluation.outcome() == Evaluation.Outcome.WAITING && Wait.CACHE.equals(evaluation.waitingFor()))
                 .filter(evaluation -> evaluation.commit().equals(commit))
                 .map(Evaluation::since);
     }

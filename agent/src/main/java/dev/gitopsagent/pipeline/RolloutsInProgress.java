@@ -9,6 +9,7 @@ import org.jboss.logging.Logger;
 
 import dev.gitopsagent.git.LocalMirror;
 import dev.gitopsagent.rollout.RebootClearance;
+import dev.gitopsagent.rollout.Wait;
 import dev.gitopsagent.state.AgentState;
 import dev.gitopsagent.state.Evaluation;
 import dev.gitopsagent.state.StateStore;
@@ -22,9 +23,6 @@ import dev.gitopsagent.state.StateStore;
 public final class RolloutsInProgress implements RebootClearance.InProgress {
 
     private static final Logger LOG = Logger.getLogger(RolloutsInProgress.class);
-
-    /** {@code Wait.Halted}'s kind, as the evaluation records it. */
-    private static final String HALT = "halt";
 
     private final StateStore store;
     private final LocalMirror mirror;
@@ -41,7 +39,7 @@ public final class RolloutsInProgress implements RebootClearance.InProgress {
         state.deployed().ifPresent(commits::add);
         state.evaluation()
                 .filter(evaluation -> evaluation.outcome() == Evaluation.Outcome.WAITING)
-                .filter(evaluation -> !HALT.equals(evaluation.waitingFor()))
+                .filter(evaluation -> !Wait.HALT.equals(evaluation.waitingFor()))
                 .map(Evaluation::commit)
                 .filter(commit -> !commits.contains(commit))
                 .ifPresent(commits::add);

@@ -1,6 +1,7 @@
 package dev.gitopsagent.rollout;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -10,7 +11,15 @@ import java.util.Optional;
  */
 public sealed interface Wait {
 
-    /** The word shown in status and metrics: {@code wave}, {@code halt}, {@code window}, {@code cache} or {@code forge}. */
+    String WAVE = "wave";
+    String HALT = "halt";
+    String WINDOW = "window";
+    String CACHE = "cache";
+    String FORGE = "forge";
+    /** Every {@link #kind()}, in the order status and metrics list them. */
+    List<String> KINDS = List.of(WAVE, HALT, WINDOW, CACHE, FORGE);
+
+    /** The word shown in status and metrics: one of {@link #KINDS}. */
     String kind();
 
     /** Since when the host has waited, where that is part of the wait (a deadline counts from it). */
@@ -27,7 +36,7 @@ public sealed interface Wait {
     /** The host's wave has not soaked long enough since the commit's signed committer date. */
     record Soak(String commit, int wave, Instant committedAt, Instant activatesAt) implements Wait {
         public String kind() {
-            return "wave";
+            return WAVE;
         }
 
         public Optional<Instant> until() {
@@ -42,7 +51,7 @@ public sealed interface Wait {
     /** The commit carries the halt marker: no host that has not activated it yet goes on. */
     record Halted(String commit) implements Wait {
         public String kind() {
-            return "halt";
+            return HALT;
         }
 
         public Optional<Instant> until() {
@@ -57,7 +66,7 @@ public sealed interface Wait {
     /** Built, and the activation waits for the next maintenance window. */
     record Window(String commit, String windows, Instant opens) implements Wait {
         public String kind() {
-            return "window";
+            return WINDOW;
         }
 
         public Optional<Instant> until() {
@@ -75,7 +84,7 @@ public sealed interface Wait {
      */
     record Cache(String commit, String toplevel, Instant waitingSince, Instant deadline, Instant nextCheck) implements Wait {
         public String kind() {
-            return "cache";
+            return CACHE;
         }
 
         public Optional<Instant> until() {
@@ -96,7 +105,7 @@ public sealed interface Wait {
     /** The forge gate: earlier waves have not reported enough successes on the commit, or one reports a failure. */
     record Forge(String commit, int wave, String reason, Instant nextCheck) implements Wait {
         public String kind() {
-            return "forge";
+            return FORGE;
         }
 
         public Optional<Instant> until() {

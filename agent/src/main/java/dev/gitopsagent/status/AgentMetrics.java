@@ -1,12 +1,12 @@
 package dev.gitopsagent.status;
 
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import dev.gitopsagent.deploy.DriftWatch;
 import dev.gitopsagent.pipeline.ReconcileOutcome;
+import dev.gitopsagent.rollout.Wait;
 import dev.gitopsagent.state.AgentState;
 import dev.gitopsagent.state.Evaluation;
 import io.micrometer.core.instrument.Counter;
@@ -97,7 +97,7 @@ public final class AgentMetrics {
     public void watch(RolloutStatus rollout) {
         Gauge.builder("gitops_rollout_wave", rollout, RolloutStatus::wave)
                 .description("The wave this host belongs to (0 activates first)").strongReference(true).register(registry);
-        for (String reason : List.of("wave", "halt", "window", "cache", "forge")) {
+        for (String reason : Wait.KINDS) {
             Gauge.builder("gitops_rollout_waiting", rollout,
                     r -> r.waiting().filter(evaluation -> reason.equals(evaluation.waitingFor())).isPresent() ? 1.0 : 0.0)
                     .description("1 while a verified commit waits for this reason before activation").tag("reason", reason).strongReference(true).register(registry);
@@ -113,7 +113,7 @@ public final class AgentMetrics {
                 .description("While another wave's rollout slot holds the pending reboot: when the reboot is allowed (Unix time); NaN when no slot holds it")
                 .strongReference(true).register(registry);
         Gauge.builder("gitops_cache_waiting_since_timestamp_seconds", rollout,
-                r -> r.waiting().filter(evaluation -> "cache".equals(evaluation.waitingFor())).map(Evaluation::since)
+                r -> r.waiting().filter(evaluation -> Wait.CACHE.equals(evaluation.waitingFor())).map(Evaluation::since)
                         .map(since -> (double) since.getEpochSecond()).orElse(Double.NaN))
                 .description("Cache mode: since when the waiting commit's closure has been missing from the binary caches (Unix time); NaN when nothing waits for it")
                 .strongReference(true).register(registry);

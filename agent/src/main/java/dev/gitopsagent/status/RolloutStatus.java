@@ -12,6 +12,7 @@ import dev.gitopsagent.deploy.RebootPolicy;
 import dev.gitopsagent.rollout.MaintenanceWindows;
 import dev.gitopsagent.rollout.RebootClearance;
 import dev.gitopsagent.rollout.RolloutPlan;
+import dev.gitopsagent.rollout.Wait;
 import dev.gitopsagent.state.Evaluation;
 import dev.gitopsagent.state.OperatorOverride;
 import dev.gitopsagent.state.StateStore;
@@ -47,7 +48,7 @@ public final class RolloutStatus {
             Instant rebootBlockedUntil) {
     }
 
-    private static final Set<String> UNTIMED = Set.of("cache", "forge");
+    private static final Set<String> UNTIMED = Set.of(Wait.CACHE, Wait.FORGE);
 
     private final RolloutPlan plan;
     private final MaintenanceWindows windows;
