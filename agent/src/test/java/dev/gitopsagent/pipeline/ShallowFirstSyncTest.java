@@ -68,6 +68,18 @@ class ShallowFirstSyncTest {
     }
 
     @Test
+    void aFileRemoteServesTheHeadAloneToo() throws Exception {
+        Map<String, String> properties = shallow();
+        properties.put("gitops.repository.url", fleet.remote().toUri().toString());
+        agent = TestAgent.start(properties);
+
+        assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(head, "switch"));
+
+        assertThat(git("rev-list", "--count", "main")).isEqualTo("1");
+        assertThat(mirrorDir().resolve("shallow")).hasContent(head);
+    }
+
+    @Test
     void laterCommitsOnTopKeepTheCloneShallowAndAreVerifiedFromTheDeployedCommit() throws Exception {
         agent = TestAgent.start(shallow());
         agent.reconcile();
