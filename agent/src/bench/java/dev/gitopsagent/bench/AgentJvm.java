@@ -51,7 +51,15 @@ final class AgentJvm implements AutoCloseable {
 
     /** The native executable instead of the jar, with the same properties (a native image takes {@code -D} too). */
     static AgentJvm launchNative(Path log, Path runner, Map<String, String> properties) throws IOException {
-        return start(log, List.of(runner.toString()), List.of(), Map.of(), properties);
+        return launchNative(log, runner, List.of(), properties);
+    }
+
+    /** As {@link #launchNative(Path, Path, Map)}, with run-time options of the image (e.g. {@code -Xmn8m}). */
+    static AgentJvm launchNative(Path log, Path runner, List<String> options, Map<String, String> properties) throws IOException {
+        List<String> program = new ArrayList<>();
+        program.add(runner.toString());
+        program.addAll(options);
+        return start(log, program, List.of(), Map.of(), properties);
     }
 
     private static AgentJvm start(Path log, List<String> program, List<String> tail, Map<String, String> environment,

@@ -13,8 +13,9 @@ import java.util.stream.Collectors;
  * Runs every benchmark of issue 5 in one go and writes {@code results.md} and {@code results.json}.
  * Started by {@code ./mvnw -B -Pbench -pl agent verify}; system properties choose the output folder
  * ({@code bench.out}), the cache of generated repositories ({@code bench.cache}) and, for a partial
- * run, {@code bench.only=poll,firstsync,update,fetch,verify,latency,footprint,native} ({@code native} compares the native executable
- * with the JVM build and is not in the default set: it needs a {@code -Pnative} build first).
+ * run, {@code bench.only=poll,firstsync,update,fetch,verify,latency,footprint,native,nativesync} ({@code native} compares the native executable
+ * with the JVM build, {@code nativesync} runs the first sync with the native executable and {@code bench.nativeOptions}; neither is in the
+ * default set: they need a {@code -Pnative} build first).
  */
 public final class BenchMain {
 
@@ -39,7 +40,15 @@ public final class BenchMain {
         }
         if (only.contains("firstsync")) {
             attempt("firstsync", report, () -> new FirstSyncBenchmark(integer("bench.bigCommits", 50_000), integer("bench.bigFiles", 30_000),
-                    integer("bench.firstSyncRuns", 3)).run(work.resolve("firstsync"), cache, report));
+                    integer("bench.firstSyncRuns", 3), FirstSyncBenchmark.Subject.RECOMMENDED_JVM).run(work.resolve("firstsync"), cache, report));
+        }
+        if (only.contains("nativesync")) {
+            // The native executable's first sync, with the image's run-time options from -Dbench.nativeOptions (e.g. -Xmn8m).
+            List<String> options = List.of(System.getProperty("bench.nativeOptions", "").split("\\s+")).stream().filter(o -> !o.isBlank()).toList();
+            attempt("nativesync", report, () -> new FirstSyncBenchmark(integer("bench.bigCommits", 50_000), integer("bench.bigFiles", 30_000),
+                    integer("bench.firstSyncRuns", 3), FirstSyncBenchmark.Subject.nativeExecutable(nativeRunner().orElseThrow(() ->
+                            new IllegalStateException("no native executable: build it first or pass -Dbench.runner=<path>")), options))
+                    .run(work.resolve("nativesync"), cache, report));
         }
         if (only.contains("update")) {
             attempt("update", report, () -> new UpdateBenchmark(3, integer("bench.updateRuns", 15)).run(work.resolve("update"), report));

@@ -15,7 +15,7 @@ import dev.gitopsagent.testing.TestKeys;
 
 /**
  * A new host's first sync of a big fleet repository (issue 14): the packaged agent with the
- * recommended JVM options, from launch until its first reconcile has verified the head and started
+ * recommended JVM options (or the native executable: {@link Subject}), from launch until its first reconcile has verified the head and started
  * the build, against {@code git clone --bare} of the same repository, interleaved, all from nginx.
  * The agent runs twice per round: with {@code gitops.repository.first-sync=shallow} (the head alone,
  * what {@code auto} does where Nix is 2.26 or later) and {@code full} (the whole history, what it does
@@ -27,14 +27,33 @@ final class FirstSyncBenchmark {
     private static final String NAME = "first sync";
     private static final String GC_PAUSES = "jvm_gc_pause_seconds_count";
 
+    /** What is measured: a name for the report and how to start it. */
+    record Subject(String name, Launcher launcher) {
+        static final Subject RECOMMENDED_JVM = new Subject("packaged, recommended JVM options",
+                (log, properties) -> AgentJvm.launch(log, JvmProfile.RECOMMENDED.options(), JvmProfile.RECOMMENDED.environment(), properties));
+
+        /** The native executable with the given run-time options. */
+        static Subject nativeExecutable(Path runner, List<String> options) {
+            return new Subject("native executable" + (options.isEmpty() ? "" : " " + String.join(" ", options)),
+                    (log, properties) -> AgentJvm.launchNative(log, runner, options, properties));
+        }
+    }
+
+    @FunctionalInterface
+    interface Launcher {
+        AgentJvm launch(Path log, Map<String, String> properties) throws java.io.IOException;
+    }
+
     private final int commits;
     private final int files;
     private final int runs;
+    private final Subject subject;
 
-    FirstSyncBenchmark(int commits, int files, int runs) {
+    FirstSyncBenchmark(int commits, int files, int runs, Subject subject) {
         this.commits = commits;
         this.files = files;
         this.runs = runs;
+        this.subject = subject;
     }
 
     void run(Path work, Path cache, Report report) throws Exception {
@@ -97,8 +116,7 @@ final class FirstSyncBenchmark {
         for (String mode : List.of("shallow", "full")) {
             AgentSeries agent = agentRuns.get(mode);
             Samples peaks = Samples.of(agent.peaks);
-            report.add(ServerRow.of(label, "agent, first-sync=" + mode + ", packaged, recommended JVM options (launch -> head verified, build"
-                    + " started)", agent.runs, "peak RSS " + Row.mebibytes(peaks.percentile(0)) + " / " + Row.mebibytes(peaks.median()) + " / "
+            report.add(ServerRow.of(label, "agent, first-sync=" + mode + ", " + subject.name() + " (launch -> head verified, build started)", agent.runs, "peak RSS " + Row.mebibytes(peaks.percentile(0)) + " / " + Row.mebibytes(peaks.median()) + " / "
                             + Row.mebibytes(peaks.percentile(100)) + "; GC pauses median " + Math.round(Samples.of(agent.gcPauses).median())
                             + "; client CPU = whole JVM incl. start"));
         }
@@ -112,7 +130,7 @@ final class FirstSyncBenchmark {
             double peak = Samples.of(agent.peaks).percentile(100);
             double ratio = agent.runs.wallMillis().median() / gitRuns.wallMillis().median();
             report.add(new Ratio("first sync wall, first-sync=" + mode + ": agent / git clone --bare", ratio, "median wall time, " + label));
-            report.add(new TargetCheck("first sync (first-sync=" + mode + ") <= 2 x git clone --bare, peak RSS <= 160 MiB (recommended options)",
+            report.add(new TargetCheck("first sync (first-sync=" + mode + ") <= 2 x git clone --bare, peak RSS <= 160 MiB (" + subject.name() + ")",
                     String.format(Locale.ROOT, "%.2f x (%s vs %s), peak RSS max %s", ratio, Row.millis(agent.runs.wallMillis().median()),
                             Row.millis(gitRuns.wallMillis().median()), Row.mebibytes(peak)),
                     ratio <= 2 && peak <= 160 * (1 << 20)));
@@ -135,9 +153,8 @@ final class FirstSyncBenchmark {
     private record Sync(Cost cost, double peakBytes, double gcPauses) {
     }
 
-    private static Sync firstSync(Path run, Map<String, String> properties) {
-        try (AgentJvm agent = AgentJvm.launch(run.resolve("agent.log"), JvmProfile.RECOMMENDED.options(),
-                JvmProfile.RECOMMENDED.environment(), properties)) {
+    private Sync firstSync(Path run, Map<String, String> properties) {
+        try (AgentJvm agent = subject.launcher().launch(run.resolve("agent.log"), properties)) {
             Duration ready = agent.awaitReady(Duration.ofMinutes(10));
             double cpu = agent.cpuMillis();
             double peak = agent.peakResidentBytes();
