@@ -20,16 +20,18 @@ import org.eclipse.jgit.transport.PackParser;
  *
  * <p>It is also where unsolicited shallow information is caught. A protocol v2 server may answer a
  * fetch with a {@code shallow-info} section that JGit writes to {@code shallow}, cutting history the
- * agent did not agree to cut; that would break the descent check and the verified path. The only cut
- * the agent agrees to is below the head a shallow first sync asked for ({@link #allowShallow}). The
- * section comes before the pack, so the pack is refused unread and the branches stay where they
+ * agent did not agree to cut (or uncutting it without sending what lies below); either would break the
+ * descent check and the verified path. The only cut the agent agrees to is below the head a shallow
+ * first sync asked for ({@link #allowShallow}); every other fetch leaves the cut where it is
+ * ({@link #keepShallow}), since the agent re-clones rather than deepen. The section comes before the pack, so the pack is refused unread and the branches stay where they
  * were; {@link LocalMirror} puts the shallow file back as it was.
  */
 final class BoundedRepository extends FileRepository {
 
     private final FetchBounds bounds;
-    /** The commits the current fetch may leave shallow; see the class comment. */
+    /** The commits the current fetch may leave shallow, and whether it must leave exactly those; see the class comment. */
     private volatile Set<ObjectId> shallowAllowed = Set.of();
+    private volatile boolean shallowExactly = true;
 
     private BoundedRepository(FileRepositoryBuilder builder, FetchBounds bounds) throws IOException {
         super(builder);
@@ -52,14 +54,22 @@ final class BoundedRepository extends FileRepository {
         return new BoundedInserter(super.newObjectInserter(), new FetchTally(bounds));
     }
 
-    /** The commits the next fetches may leave shallow: those already shallow, or the head a shallow first sync asks for. */
-    void allowShallow(Set<ObjectId> commits) {
+    /** The next fetch must leave the clone cut exactly where it is: at {@code commits}, or nowhere. */
+    void keepShallow(Set<ObjectId> commits) {
         shallowAllowed = Set.copyOf(commits);
+        shallowExactly = true;
     }
 
-    /** Whether the shallow commits are all ones the fetch may leave shallow. */
+    /** The next fetch, a shallow first sync, may cut the history below {@code heads} (a root commit has nothing to cut). */
+    void allowShallow(Set<ObjectId> heads) {
+        shallowAllowed = Set.copyOf(heads);
+        shallowExactly = false;
+    }
+
+    /** Whether the clone is cut only where the fetch may cut it. */
     boolean shallowIsAllowed() throws IOException {
-        return shallowAllowed.containsAll(getObjectDatabase().getShallowCommits());
+        Set<ObjectId> shallow = getObjectDatabase().getShallowCommits();
+        return shallowExactly ? shallow.equals(shallowAllowed) : shallowAllowed.containsAll(shallow);
     }
 
     /** Refuses a pack after shallow information that cuts history elsewhere: see the class comment. */

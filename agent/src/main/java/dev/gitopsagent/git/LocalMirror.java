@@ -183,13 +183,13 @@ public final class LocalMirror implements AutoCloseable {
     }
 
     /**
-     * Runs one fetch, which may leave the history cut only where it is cut already, or below the
-     * heads a shallow first sync asks for ({@link BoundedRepository}). JGit writes the shallow file
+     * Runs one fetch, which must leave the history cut exactly where it is already, except that a
+     * shallow first sync may cut it below the heads it asks for ({@link BoundedRepository}). JGit writes the shallow file
      * before the pack arrives, so after a failed or refused fetch it is put back as it was.
      */
     private Map<String, ObjectId> fetch(Remote remote, Fetcher fetcher) throws IOException {
         Set<ObjectId> shallow = Set.copyOf(repository.getObjectDatabase().getShallowCommits());
-        repository.allowShallow(shallow);
+        repository.keepShallow(shallow);
         Map<String, ObjectId> fetched;
         try (Transport transport = Transport.open(repository, remote.uri())) {
             access.apply(remote, transport);

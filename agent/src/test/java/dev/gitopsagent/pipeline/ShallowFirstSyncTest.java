@@ -92,6 +92,25 @@ class ShallowFirstSyncTest {
     }
 
     @Test
+    void aServerThatUncutsTheHistoryWithoutSendingItIsRefusedAndTheCutKept() throws Exception {
+        agent = TestAgent.start(shallow());
+        agent.reconcile();
+        String next = fleet.pushChange("next");
+        fleet.server().sendUnsolicitedUnshallow(head);
+
+        ReconcileOutcome outcome = agent.reconcileOnLoop();
+
+        assertThat(outcome).isInstanceOf(ReconcileOutcome.Refused.class);
+        assertThat(((ReconcileOutcome.Refused) outcome).cause()).isEqualTo("unsolicited-shallow");
+        assertThat(mirrorDir().resolve("shallow")).hasContent(head);
+
+        fleet.server().sendUnsolicitedUnshallow(null);
+
+        assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(next, "switch"));
+        assertThat(mirrorDir().resolve("shallow")).hasContent(head);
+    }
+
+    @Test
     void aMergeOfABranchForkedBeforeTheFirstSyncFetchesTheRestOfTheHistoryAndIsVerifiedAsInAFullClone() throws Exception {
         agent = TestAgent.start(shallow());
         agent.reconcile();

@@ -50,7 +50,8 @@ public final class GitHttpServer implements AutoCloseable {
     private final AtomicInteger protocolV2RequestCount = new AtomicInteger();
     private volatile String requiredAuthorization;
     private volatile String requiredUser;
-    private volatile String shallowCommit;
+    /** A {@code shallow <id>} or {@code unshallow <id>} line to add to upload-pack answers, or null. */
+    private volatile String shallowLine;
     private HttpServer server;
     private int port;
 
@@ -154,7 +155,15 @@ public final class GitHttpServer implements AutoCloseable {
      * it unasked. {@code null} stops it.
      */
     public void sendUnsolicitedShallow(String commit) {
-        this.shallowCommit = commit;
+        this.shallowLine = commit == null ? null : "shallow " + commit;
+    }
+
+    /**
+     * The same with {@code unshallow <commit>}: what a server says when it sends the history below a
+     * client's shallow commit, which this one says without sending it. {@code null} stops it.
+     */
+    public void sendUnsolicitedUnshallow(String commit) {
+        this.shallowLine = commit == null ? null : "unshallow " + commit;
     }
 
     @Override
@@ -214,7 +223,7 @@ public final class GitHttpServer implements AutoCloseable {
             CompletableFuture<Void> feeding = CompletableFuture.runAsync(() -> feed(requestBody, cgi), pumps);
             CompletableFuture<String> errors = CompletableFuture.supplyAsync(() -> drain(cgi.getErrorStream()), pumps);
             InputStream cgiOutput = cgi.getInputStream();
-            String shallow = shallowCommit;
+            String shallow = shallowLine;
             CgiResponseHead head;
             try {
                 head = CgiResponseHead.readFrom(cgiOutput);
