@@ -28,7 +28,8 @@ public record FlakeRef(Path repository, String branch, String commit, String hos
 
     /** The flake itself, without the attribute: what {@code nix build <url>#<attribute>} takes. */
     public String url() {
-        return "git+file://" + encode(repository.toAbsolutePath().toString()) + "?ref=" + encode(Constants.R_HEADS + branch) + "&rev=" + commit + (shallow ? "&shallow=1" : "");
+        return "git+file://" + encode(repository.toAbsolutePath().toString()) + "?ref=" + encode(Constants.R_HEADS + branch) + "&rev=" + commit
+                + (shallow ? "&shallow=1" : "");
     }
 
     /** What {@code nixos-rebuild --flake} takes. */

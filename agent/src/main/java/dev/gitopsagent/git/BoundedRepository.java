@@ -23,8 +23,9 @@ import org.eclipse.jgit.transport.PackParser;
  * agent did not agree to cut (or uncutting it without sending what lies below); either would break the
  * descent check and the verified path. The only cut the agent agrees to is below the head a shallow
  * first sync asked for ({@link #allowShallow}); every other fetch leaves the cut where it is
- * ({@link #keepShallow}), since the agent re-clones rather than deepen. The section comes before the pack, so the pack is refused unread and the branches stay where they
- * were; {@link LocalMirror} puts the shallow file back as it was.
+ * ({@link #keepShallow}), since the agent re-clones rather than deepen. The section comes before the
+ * pack, so the pack is refused unread and the branches stay where they were; {@link LocalMirror} puts
+ * the shallow file back as it was.
  */
 final class BoundedRepository extends FileRepository {
 

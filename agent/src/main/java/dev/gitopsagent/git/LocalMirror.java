@@ -37,6 +37,7 @@ import org.eclipse.jgit.treewalk.TreeWalk;
 import org.jboss.logging.Logger;
 
 import dev.gitopsagent.FileTrees;
+import dev.gitopsagent.deploy.FlakeRef;
 
 /**
  * The agent's own bare clone under the state directory. Builds read from it by branch and commit id
@@ -168,8 +169,13 @@ public final class LocalMirror implements AutoCloseable {
         return fetched;
     }
 
+    /** How a build names {@code commit} of {@code branch} in this clone, for {@code host}: shallow or not, as the clone is now. */
+    public FlakeRef flake(String branch, String commit, String host) {
+        return new FlakeRef(directory, branch, commit, host, isShallow());
+    }
+
     /** Whether the clone lacks the history below a shallow first sync's head; builds must then tell Nix. */
-    public boolean isShallow() {
+    private boolean isShallow() {
         try {
             return !repository.getObjectDatabase().getShallowCommits().isEmpty();
         } catch (IOException e) {
@@ -184,8 +190,8 @@ public final class LocalMirror implements AutoCloseable {
 
     /**
      * Runs one fetch, which must leave the history cut exactly where it is already, except that a
-     * shallow first sync may cut it below the heads it asks for ({@link BoundedRepository}). JGit writes the shallow file
-     * before the pack arrives, so after a failed or refused fetch it is put back as it was.
+     * shallow first sync may cut it below the heads it asks for ({@link BoundedRepository}). JGit writes
+     * the shallow file before the pack arrives, so after a failed or refused fetch it is put back as it was.
      */
     private Map<String, ObjectId> fetch(Remote remote, Fetcher fetcher) throws IOException {
         Set<ObjectId> shallow = Set.copyOf(repository.getObjectDatabase().getShallowCommits());

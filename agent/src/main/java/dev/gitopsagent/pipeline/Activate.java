@@ -8,7 +8,6 @@ import java.util.Optional;
 import org.jboss.logging.Logger;
 
 import dev.gitopsagent.deploy.Action;
-import dev.gitopsagent.deploy.FlakeRef;
 import dev.gitopsagent.deploy.HealthGate;
 import dev.gitopsagent.deploy.NixosRebuild;
 import dev.gitopsagent.deploy.ProcessRunner;
@@ -146,7 +145,7 @@ public final class Activate {
         }
         ProcessRunner.Result result;
         if (previous.isPresent()) {
-            result = rebuild.activate(action, new FlakeRef(mirror.directory(), branch, previous.get(), target.host(), mirror.isShallow()));
+            result = rebuild.activate(action, mirror.flake(branch, previous.get(), target.host()));
         } else if (action == Action.SWITCH) {
             result = rebuild.rollback();
         } else {

@@ -44,7 +44,7 @@ public final class Reactivate implements DriftWatch.Heal {
         boolean testing = store.current().testingCommit() != null;
         Action action = testing ? Action.TEST : Action.SWITCH;
         String branch = testing ? target.testingBranch().orElse(target.branch()) : target.branch();
-        FlakeRef flake = new FlakeRef(mirror.directory(), branch, commit.get(), target.host(), mirror.isShallow());
+        FlakeRef flake = mirror.flake(branch, commit.get(), target.host());
         if (!target.action().runsAnything()) {
             LOG.infof("dry-run: self-heal would run: %s", String.join(" ", rebuild.activateCommand(action, flake)));
             return;

@@ -72,7 +72,7 @@ public final class Realise {
 
     Step<Built> build(Verify.Verified verified) throws IOException, InterruptedException {
         Select.Candidate candidate = verified.candidate();
-        FlakeRef flake = new FlakeRef(mirror.directory(), candidate.branch(), candidate.commit(), target.host(), mirror.isShallow());
+        FlakeRef flake = mirror.flake(candidate.branch(), candidate.commit(), target.host());
         Instant started = clock.instant();
         if (!candidate.action().runsAnything()) {
             List<String> wouldRun = cacheMode.map(mode -> List.of(

@@ -11,6 +11,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import dev.gitopsagent.TestAgent;
 import dev.gitopsagent.deploy.NixVersion;
@@ -55,9 +57,19 @@ class ShallowFirstSyncTest {
         fleet.close();
     }
 
-    @Test
-    void aNewHostFetchesTheHeadAloneAndTellsNixTheCloneIsShallow() throws Exception {
-        agent = TestAgent.start(shallow());
+    /** How the agent reaches the repository: the real Git server on loopback, or the repository's path. */
+    enum Transport {
+        HTTP, FILE
+    }
+
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void aNewHostFetchesTheHeadAloneAndTellsNixTheCloneIsShallow(Transport transport) throws Exception {
+        Map<String, String> properties = shallow();
+        if (transport == Transport.FILE) {
+            properties.put("gitops.repository.url", fleet.remote().toUri().toString());
+        }
+        agent = TestAgent.start(properties);
 
         assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(head, "switch"));
 
@@ -65,18 +77,6 @@ class ShallowFirstSyncTest {
         assertThat(git("cat-file", "-t", older + "^{tree}", true)).as("nothing older than the head was fetched").isEmpty();
         assertThat(mirrorDir().resolve("shallow")).hasContent(head);
         assertThat(fleet.host().invocations()).anyMatch(line -> line.startsWith("nixos-rebuild switch") && line.contains("rev=" + head + "&shallow=1"));
-    }
-
-    @Test
-    void aFileRemoteServesTheHeadAloneToo() throws Exception {
-        Map<String, String> properties = shallow();
-        properties.put("gitops.repository.url", fleet.remote().toUri().toString());
-        agent = TestAgent.start(properties);
-
-        assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(head, "switch"));
-
-        assertThat(git("rev-list", "--count", "main")).isEqualTo("1");
-        assertThat(mirrorDir().resolve("shallow")).hasContent(head);
     }
 
     @Test
