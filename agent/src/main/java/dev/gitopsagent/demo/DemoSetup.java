@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import dev.gitopsagent.FileTrees;
+import dev.gitopsagent.deploy.ShellLine;
 
 /**
  * Demo mode: a signed sample fleet repository on this machine, so the whole loop (poll, verify,
@@ -141,7 +142,7 @@ public final class DemoSetup {
         Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (process.waitFor() != 0) {
-            throw new IOException(String.join(" ", command) + " failed: " + output.strip());
+            throw new IOException(ShellLine.of(List.of(command)) + " failed: " + output.strip());
         }
     }
 

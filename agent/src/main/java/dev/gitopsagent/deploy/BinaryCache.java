@@ -125,7 +125,7 @@ public final class BinaryCache {
     }
 
     private ProcessRunner.Result run(List<String> command) throws IOException, InterruptedException {
-        LOG.infof("running: %s", String.join(" ", command));
+        LOG.infof("running: %s", ShellLine.of(command));
         return runner.run(command, workingDirectory, timeout);
     }
 }

@@ -51,7 +51,7 @@ public final class Generations implements ReconcileLoop.OutcomeListener {
             if (result.succeeded()) {
                 LOG.infof("kept the last %d system generations of %s", keep, profile);
             } else {
-                LOG.warnf("could not delete old system generations (%s %s): %s", String.join(" ", command),
+                LOG.warnf("could not delete old system generations (%s %s): %s", ShellLine.of(command),
                         result.describeFailure("the limit for pruning generations"),
                         String.join(" | ", result.outputTail()));
             }

@@ -66,7 +66,7 @@ public final class NixosRebuild {
     }
 
     private ProcessRunner.Result run(List<String> command) throws IOException, InterruptedException {
-        LOG.infof("running: %s", String.join(" ", command));
+        LOG.infof("running: %s", ShellLine.of(command));
         return runner.run(command, workingDirectory, timeout);
     }
 }

@@ -82,7 +82,7 @@ public final class ToplevelActivation {
         List<String> output = new ArrayList<>();
         ProcessRunner.Result result = null;
         for (List<String> command : commandsToRun(action, toplevel)) {
-            LOG.infof("running: %s", String.join(" ", command));
+            LOG.infof("running: %s", ShellLine.of(command));
             result = runner.run(command, workingDirectory, timeout);
             output.addAll(result.outputTail());
             if (!result.succeeded()) {

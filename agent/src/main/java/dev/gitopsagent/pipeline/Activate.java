@@ -12,6 +12,7 @@ import dev.gitopsagent.deploy.HealthGate;
 import dev.gitopsagent.deploy.NixosRebuild;
 import dev.gitopsagent.deploy.ProcessRunner;
 import dev.gitopsagent.deploy.RebootPolicy;
+import dev.gitopsagent.deploy.ShellLine;
 import dev.gitopsagent.deploy.SystemProfile;
 import dev.gitopsagent.deploy.ToplevelActivation;
 import dev.gitopsagent.git.LocalMirror;
@@ -70,7 +71,7 @@ public final class Activate {
             List<List<String>> commands = built.toplevel().map(toplevel -> byPath.commands(described, toplevel))
                     .orElseGet(() -> List.of(rebuild.activateCommand(described, built.flake())));
             for (List<String> command : commands) {
-                String wouldRun = "would run: " + String.join(" ", command);
+                String wouldRun = "would run: " + ShellLine.of(command);
                 LOG.infof("dry-run: %s", wouldRun);
                 output.add(wouldRun);
             }
@@ -152,7 +153,7 @@ public final class Activate {
             return new Restored(ReconcileOutcome.Rollback.NOT_NEEDED, "");
         }
         if (!result.succeeded()) {
-            String message = "ROLLBACK FAILED (" + String.join(" ", result.command()) + " " + result.describeFailure()
+            String message = "ROLLBACK FAILED (" + ShellLine.of(result.command()) + " " + result.describeFailure()
                     + "): the host needs attention";
             LOG.error(message);
             return new Restored(ReconcileOutcome.Rollback.FAILED, "; " + message);

@@ -10,6 +10,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 
 import dev.gitopsagent.deploy.Action;
 import dev.gitopsagent.deploy.DriftWatch;
+import dev.gitopsagent.deploy.ShellLine;
 import dev.gitopsagent.hooks.Hooks;
 import dev.gitopsagent.deploy.NixosRebuild;
 import dev.gitopsagent.deploy.ProcessRunner;
@@ -146,7 +147,7 @@ public final class OperatorActions {
      * does not re-deploy what was just rolled back.
      */
     public Result rollback(AfterRollback after) throws Exception {
-        String command = String.join(" ", rebuild.rollbackCommand());
+        String command = ShellLine.of(rebuild.rollbackCommand());
         if (!action.runsAnything()) {
             String message = "dry-run: would run " + command + "; nothing was run and deployments were not suspended";
             LOG.infof("rollback requested: %s", message);

@@ -10,6 +10,7 @@ import dev.gitopsagent.deploy.DriftWatch;
 import dev.gitopsagent.deploy.FlakeRef;
 import dev.gitopsagent.deploy.NixosRebuild;
 import dev.gitopsagent.deploy.ProcessRunner;
+import dev.gitopsagent.deploy.ShellLine;
 import dev.gitopsagent.git.LocalMirror;
 import dev.gitopsagent.state.StateStore;
 
@@ -46,7 +47,7 @@ public final class Reactivate implements DriftWatch.Heal {
         String branch = testing ? target.testingBranch().orElse(target.branch()) : target.branch();
         FlakeRef flake = mirror.flake(branch, commit.get(), target.host());
         if (!target.action().runsAnything()) {
-            LOG.infof("dry-run: self-heal would run: %s", String.join(" ", rebuild.activateCommand(action, flake)));
+            LOG.infof("dry-run: self-heal would run: %s", ShellLine.of(rebuild.activateCommand(action, flake)));
             return;
         }
         ProcessRunner.Result result = rebuild.activate(action, flake);

@@ -15,6 +15,7 @@ import dev.gitopsagent.deploy.BinaryCache;
 import dev.gitopsagent.deploy.FlakeRef;
 import dev.gitopsagent.deploy.NixosRebuild;
 import dev.gitopsagent.deploy.ProcessRunner;
+import dev.gitopsagent.deploy.ShellLine;
 import dev.gitopsagent.git.LocalMirror;
 import dev.gitopsagent.rollout.Wait;
 import dev.gitopsagent.state.Attempt;
@@ -76,9 +77,9 @@ public final class Realise {
         Instant started = clock.instant();
         if (!candidate.action().runsAnything()) {
             List<String> wouldRun = cacheMode.map(mode -> List.of(
-                    "would run: toplevel=$(" + String.join(" ", mode.cache().evaluateCommand(flake)) + ")",
-                    "would run: " + String.join(" ", mode.cache().substituteCommand(TOPLEVEL_PLACEHOLDER))))
-                    .orElseGet(() -> List.of("would run: " + String.join(" ", rebuild.buildCommand(flake))));
+                    "would run: toplevel=$(" + ShellLine.of(mode.cache().evaluateCommand(flake)) + ")",
+                    "would run: " + ShellLine.of(mode.cache().substituteCommand(TOPLEVEL_PLACEHOLDER))))
+                    .orElseGet(() -> List.of("would run: " + ShellLine.of(rebuild.buildCommand(flake))));
             wouldRun.forEach(line -> LOG.infof("dry-run: %s", line));
             return Step.proceed(new Built(verified, flake, cacheMode.map(mode -> TOPLEVEL_PLACEHOLDER), started, wouldRun));
         }
