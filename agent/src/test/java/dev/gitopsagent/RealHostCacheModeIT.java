@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.gitopsagent.deploy.FlakeRef;
+import dev.gitopsagent.deploy.ShellLine;
 import dev.gitopsagent.testing.AgentProcess;
 import dev.gitopsagent.testing.BootedHost;
 import dev.gitopsagent.testing.Fleet;
@@ -118,7 +119,7 @@ class RealHostCacheModeIT {
         assertFetchedFromAndActivated(waiting, "file://" + FILE_CACHE, "hello.service");
         FlakeRef verified = flake(waiting.commit());
         assertThat(host.journal("gitops-agent.service")).as("the verified commit's exact flake reference was evaluated")
-                .contains(" eval --raw --no-update-lock-file --no-write-lock-file " + verified.url() + "#");
+                .contains(" eval --raw --no-update-lock-file --no-write-lock-file '" + verified.url() + "#");
     }
 
     @Test
@@ -148,7 +149,7 @@ class RealHostCacheModeIT {
         assertThat(host.execChecked("systemctl", "--failed", "--no-legend", "--plain").strip()).isEmpty();
         String journal = host.journal("gitops-agent.service");
         assertThat(journal).contains("copying path '" + broken.toplevel() + "' from 'file://" + FILE_CACHE + "'")
-                .contains("running: nixos-rebuild switch --flake " + flake(previous.commit()))
+                .contains("running: nixos-rebuild switch --flake " + ShellLine.of(List.of(flake(previous.commit()).toString())))
                 .as("the previous system was in the store already").doesNotContain("building '");
 
         SystemFlake.removeUnit(fleet.work(), HOST, "broken.service");
