@@ -1,11 +1,14 @@
 package dev.gitopsagent.verify;
 
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
@@ -25,18 +28,34 @@ final class SshVerifier {
 
     private static final String NAMESPACE = "git";
 
+    /**
+     * More distinct key blobs than this and the cache starts over: a history has a handful of
+     * signers, and a push of commits each signed by a new throwaway key must not grow it unbounded.
+     */
+    static final int MAX_CACHED_KEYS = 256;
+
+    /**
+     * A key (or certificate) blob as read once: decoding an Ed25519 point is a square root, and a
+     * certificate's CA signature a verification, per commit otherwise.
+     */
+    private record Key(OpenSshCertificate certificate, boolean signedByCa, PublicKey signingKey, String fingerprint) {
+    }
+
+    /** By the blob's exact bytes, so a cached entry is what parsing those bytes again would give. */
+    private final Map<ByteBuffer, Key> keys = new ConcurrentHashMap<>();
+
     Verdict verify(SignedCommit commit, AllowedSigners signers, String keySource, Instant committed) {
         SshSignature parsed;
-        PublicKey key;
+        Key read;
         try {
             parsed = SshSignature.parse(commit.signature());
-            key = new ByteArrayBuffer(parsed.publicKey()).getRawPublicKey();
+            read = key(parsed.publicKey());
         } catch (RuntimeException | java.io.IOException e) {
             return refused(commit, Reason.BAD_SIGNATURE, null, "unreadable SSH signature: " + e.getMessage());
         }
-        OpenSshCertificate certificate = key instanceof OpenSshCertificate c ? c : null;
-        PublicKey signingKey = certificate == null ? key : certificate.getCertPubKey();
-        String fingerprint = KeyUtils.getFingerPrint(signingKey);
+        OpenSshCertificate certificate = read.certificate();
+        PublicKey signingKey = read.signingKey();
+        String fingerprint = read.fingerprint();
         if (!NAMESPACE.equals(parsed.namespace())) {
             return refused(commit, Reason.BAD_SIGNATURE, null, "SSH key " + fingerprint + " signed for namespace \""
                     + parsed.namespace() + "\", not \"git\"");
@@ -54,7 +73,30 @@ final class SshVerifier {
             return refused(commit, Reason.BAD_SIGNATURE, null, "SSH key " + fingerprint);
         }
         return certificate == null ? checkKey(commit, signers, keySource, parsed.publicKey(), fingerprint, committed)
-                : checkCertificate(commit, signers, keySource, certificate, parsed.publicKey(), fingerprint, committed);
+                : checkCertificate(commit, signers, keySource, read, committed);
+    }
+
+    private Key key(byte[] blob) throws java.io.IOException {
+        ByteBuffer id = ByteBuffer.wrap(blob);
+        Key known = keys.get(id);
+        if (known != null) {
+            return known;
+        }
+        PublicKey key = new ByteArrayBuffer(blob).getRawPublicKey();
+        OpenSshCertificate certificate = key instanceof OpenSshCertificate c ? c : null;
+        PublicKey signingKey = certificate == null ? key : certificate.getCertPubKey();
+        Key read = new Key(certificate, certificate != null && caSignatureVerifies(certificate), signingKey,
+                KeyUtils.getFingerPrint(signingKey));
+        if (keys.size() >= MAX_CACHED_KEYS) {
+            keys.clear();
+        }
+        keys.put(id, read);
+        return read;
+    }
+
+    /** How many parsed keys are held now (tests: the cache stays bounded). */
+    int cachedKeys() {
+        return keys.size();
     }
 
     private static Verdict checkKey(SignedCommit commit, AllowedSigners signers, String keySource, byte[] blob, String fingerprint,
@@ -74,11 +116,12 @@ final class SshVerifier {
         return first;
     }
 
-    private static Verdict checkCertificate(SignedCommit commit, AllowedSigners signers, String keySource, OpenSshCertificate certificate,
-            byte[] blob, String fingerprint, Instant committed) {
+    private static Verdict checkCertificate(SignedCommit commit, AllowedSigners signers, String keySource, Key read, Instant committed) {
+        OpenSshCertificate certificate = read.certificate();
+        String fingerprint = read.fingerprint();
         String ca = KeyUtils.getFingerPrint(certificate.getCaPubKey());
         String what = "SSH certificate \"" + certificate.getId() + "\" (key " + fingerprint + ", CA " + ca + ")";
-        if (certificate.getType() != OpenSshCertificate.Type.USER || !caSignatureVerifies(certificate)) {
+        if (certificate.getType() != OpenSshCertificate.Type.USER || !read.signedByCa()) {
             return refused(commit, Reason.BAD_SIGNATURE, null, what + " is not a user certificate validly signed by its CA");
         }
         List<AllowedSigners.Line> lines = signers.linesFor(rawBlob(certificate.getCaPubKey())).stream()
