@@ -200,8 +200,11 @@ public final class StatusFormatter {
         if (at != null) {
             text.append(", ").append(at);
         }
-        if (text(decision, "reason") != null) {
-            text.append(": ").append(text(decision, "reason"));
+        String reason = text(decision, "reason");
+        if (reason != null) {
+            // The agent's reason repeats what this line starts with ("refused <id>: not signed").
+            String repeated = lower(text(decision, "outcome")) + " " + text(decision, "commit") + ": ";
+            text.append(": ").append(reason.startsWith(repeated) ? reason.substring(repeated.length()) : reason);
         }
         return text.toString();
     }

@@ -120,8 +120,8 @@ class StatusFormatterTest {
     void aRefusalIsPrintedOnceWithTheLastErrorGivingOnlyItsAge() throws Exception {
         String text = formatter.format(json("""
                 {"remoteHead":"%s","deployedCommit":"%s","runningCommit":"%2$s","suspended":false,
-                 "lastDecision":{"commit":"%1$s","outcome":"REFUSED","reason":"not signed by a trusted key","at":"2025-03-01T11:00:00Z"},
-                 "lastError":{"reason":"not signed by a trusted key","since":"2025-03-01T11:00:00Z","lastSeen":"2025-03-01T11:59:30Z"}}
+                 "lastDecision":{"commit":"%1$s","outcome":"REFUSED","reason":"refused %1$s: not signed by a trusted key","at":"2025-03-01T11:00:00Z"},
+                 "lastError":{"reason":"refused %1$s: not signed by a trusted key","since":"2025-03-01T11:00:00Z","lastSeen":"2025-03-01T11:59:30Z"}}
                 """.formatted(HEAD, DEPLOYED)));
 
         assertThat(text)
