@@ -52,7 +52,7 @@ final class IncrementalFetchBenchmark {
             try (RemoteAccess access = RemoteAccess.from(config.repository(), state);
                     LocalMirror mirror = LocalMirror.open(state.resolve("repo.git"), "main", access,
                             FetchBounds.configured(config.repository()), () -> false)) {
-                Cost agentClone = wire.measure(() -> InProcess.measure(() -> mirror.fetch(remote, List.of("main"), Optional.empty())));
+                Cost agentClone = wire.measure(() -> InProcess.measure(() -> mirror.fetch(remote, mirror.remoteHeads(remote, List.of("main")), Optional.empty())));
                 Cost gitClone = wire.measure(() -> shell.time(work, ShellTimer.command("git", "clone", "-q", "--bare", "--no-tags", url, "cli.git")));
                 String label = String.format(java.util.Locale.ROOT, "%,d", commits + 1);
                 report.add(Row.timing("initial clone (" + label + " commits)", "agent (LocalMirror.fetch, cold JVM)", single(agentClone), true,
@@ -69,11 +69,11 @@ final class IncrementalFetchBenchmark {
                     Cost agent;
                     Cost cli;
                     if (i % 2 == 0) {
-                        agent = wire.measure(() -> InProcess.measure(() -> requireNew(mirror.fetch(remote, List.of("main"), Optional.empty()))));
+                        agent = wire.measure(() -> InProcess.measure(() -> requireNew(mirror.fetch(remote, mirror.remoteHeads(remote, List.of("main")), Optional.empty()))));
                         cli = wire.measure(() -> shell.time(clone, fetch));
                     } else {
                         cli = wire.measure(() -> shell.time(clone, fetch));
-                        agent = wire.measure(() -> InProcess.measure(() -> requireNew(mirror.fetch(remote, List.of("main"), Optional.empty()))));
+                        agent = wire.measure(() -> InProcess.measure(() -> requireNew(mirror.fetch(remote, mirror.remoteHeads(remote, List.of("main")), Optional.empty()))));
                     }
                     if (i >= warmup) {
                         agentFetches.add(agent);

@@ -1,21 +1,14 @@
 package dev.gitopsagent.git;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.URL;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.transport.CredentialItem;
 import org.eclipse.jgit.transport.CredentialsProvider;
-import org.eclipse.jgit.transport.HttpTransport;
 import org.eclipse.jgit.transport.PacketLineIn;
 import org.eclipse.jgit.transport.PacketLineOut;
 import org.eclipse.jgit.transport.URIish;
@@ -35,26 +28,8 @@ final class DirectLsRefs {
     /** The ids of those refs that exist, or nothing when the server's answer is not a v2 ls-refs reply. */
     static Optional<Map<String, ObjectId>> query(URIish uri, List<String> refs, CredentialsProvider credentials, int timeoutSeconds) {
         try {
-            String base = uri.toString().replaceAll("/+$", "");
-            HttpConnection http = HttpTransport.getConnectionFactory().create(new URL(base + "/git-upload-pack"));
-            http.setRequestMethod("POST");
-            http.setInstanceFollowRedirects(false);
-            http.setUseCaches(false);
-            http.setConnectTimeout(timeoutSeconds * 1000);
-            http.setReadTimeout(timeoutSeconds * 1000);
-            http.setRequestProperty("Content-Type", "application/x-git-upload-pack-request");
-            http.setRequestProperty("Accept", "application/x-git-upload-pack-result");
-            http.setRequestProperty("Git-Protocol", "version=2");
-            http.setRequestProperty("User-Agent", UserAgent.get());
-            basicAuthorization(uri, credentials).ifPresent(value -> http.setRequestProperty("Authorization", value));
-            byte[] body = request(refs);
-            http.setDoOutput(true);
-            http.setFixedLengthStreamingMode(body.length);
-            try (OutputStream out = http.getOutputStream()) {
-                out.write(body);
-            }
-            if (http.getResponseCode() != HttpConnection.HTTP_OK
-                    || !String.valueOf(http.getContentType()).startsWith("application/x-git-upload-pack-result")) {
+            HttpConnection http = UploadPackHttp.post(uri, request(refs), credentials, timeoutSeconds);
+            if (!UploadPackHttp.answered(http, UploadPackHttp.RESULT_TYPE)) {
                 return Optional.empty();
             }
             try (InputStream in = http.getInputStream()) {
@@ -92,19 +67,5 @@ final class DirectLsRefs {
             }
         }
         return Optional.of(heads);
-    }
-
-    /** The configured token as Basic credentials, sent up front (JGit would send the same after a 401). */
-    private static Optional<String> basicAuthorization(URIish uri, CredentialsProvider credentials) {
-        if (credentials == null) {
-            return Optional.empty();
-        }
-        CredentialItem.Username user = new CredentialItem.Username();
-        CredentialItem.Password password = new CredentialItem.Password();
-        if (!credentials.supports(user, password) || !credentials.get(uri, user, password) || password.getValue() == null) {
-            return Optional.empty();
-        }
-        String pair = user.getValue() + ":" + new String(password.getValue());
-        return Optional.of("Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8)));
     }
 }

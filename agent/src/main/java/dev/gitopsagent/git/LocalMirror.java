@@ -1,6 +1,7 @@
 package dev.gitopsagent.git;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -66,6 +67,10 @@ public final class LocalMirror implements AutoCloseable {
     private final BooleanSupplier shallowFirstSync;
     /** HTTP remotes that did not answer a direct ls-refs request; they get JGit's two-request probe. */
     private final Set<String> noDirectLsRefs = ConcurrentHashMap.newKeySet();
+    /** The protocol v2 capability advertisement of each HTTP remote, by URL, kept for direct fetches ({@link DirectFetch}). */
+    private final Map<String, byte[]> advertisements = new ConcurrentHashMap<>();
+    /** HTTP remotes that did not take a direct fetch; they get JGit's fetch, with its own capability and ref requests. */
+    private final Set<String> noDirectFetch = ConcurrentHashMap.newKeySet();
     /** Volatile: the status page reads commit subjects from HTTP threads while the reconcile thread may re-create the clone. */
     private volatile BoundedRepository repository;
 
@@ -143,21 +148,24 @@ public final class LocalMirror implements AutoCloseable {
     }
 
     /**
-     * Fetches the branches into {@code refs/heads/<branch>} and returns where each points. Whichever
-     * remote answered, the local branch is where that remote's branch is: nothing is built from it
-     * before its commits are verified, and the build names the verified commit id. The history down to
+     * Fetches the branches a poll ({@link #remoteHeads}) found into {@code refs/heads/<branch>} and
+     * returns where each points. Whichever remote answered, the local branch is where that remote's branch
+     * is: nothing is built from it before its commits are verified, and the build names the verified
+     * commit id. Once the clone has its first fetch, the ids fetched are exactly the polled {@code heads};
+     * the first fetch takes the branches as the remote advertises them then. The history down to
      * {@code baseline}, the commit the verified path starts from, is fetched too (see the class comment).
      *
      * @throws FetchRefusedException when the remote sent more than the bounds allow, or shallow
      *         information the agent did not ask for: the branches and objects of the mirror are as before
      */
-    public Map<String, ObjectId> fetch(Remote remote, Collection<String> branches, Optional<ObjectId> baseline) throws IOException {
+    public Map<String, ObjectId> fetch(Remote remote, Map<String, ObjectId> heads, Optional<ObjectId> baseline) throws IOException {
+        Collection<String> branches = heads.keySet();
         if (startsEmpty()) {
             boolean headOnly = baseline.isEmpty() && branches.size() == 1 && shallowFirstSync.getAsBoolean();
             return fetch(remote, transport -> FirstFetch.run(repository, transport, branches, headOnly));
         }
         Set<ObjectId> before = branchHeads();
-        Map<String, ObjectId> fetched = fetch(remote, transport -> fetchMore(transport, branches));
+        Map<String, ObjectId> fetched = fetchMore(remote, heads);
         if (isShallow() && reachesBelowCut(fetched.values(), before, baseline)) {
             // A full first fetch again, not a deepening fetch: with JGit 7.8 that one failed ("peer did not supply a complete
             // object graph") once commits below the cut were partly here. Either brings the whole history.
@@ -167,6 +175,49 @@ public final class LocalMirror implements AutoCloseable {
             return fetch(remote, transport -> FirstFetch.run(repository, transport, branches, false));
         }
         return fetched;
+    }
+
+    /**
+     * A fetch into a clone that has its first one: over HTTP, of exactly the polled ids without asking
+     * the remote again for its capabilities and refs ({@link DirectFetch}); through JGit's normal path
+     * when the remote does not take that, and for SSH and {@code file://} remotes.
+     */
+    private Map<String, ObjectId> fetchMore(Remote remote, Map<String, ObjectId> heads) throws IOException {
+        String url = remote.uri().toString();
+        if (remote.isHttp() && !noDirectFetch.contains(url)) {
+            Map<String, ObjectId> byRef = new HashMap<>();
+            heads.forEach((branch, id) -> byRef.put(Constants.R_HEADS + branch, id));
+            DirectFetch direct = new DirectFetch(repository, remote.uri(), byRef, advertisements);
+            try {
+                return fetch(remote, () -> direct, transport -> fetchInto(transport, heads.keySet()));
+            } catch (IOException e) {
+                if (!mayFetchAgain(direct, e)) {
+                    throw e;
+                }
+                // Nothing of it was stored: JGit's fetch asks for capabilities and refs itself, and follows its own rules.
+                LOG.debugf("%s did not take a direct fetch (%s); fetching through JGit from now on", remote, FailureText.of(e));
+                noDirectFetch.add(url);
+                advertisements.remove(url);
+            }
+        }
+        return fetch(remote, transport -> fetchInto(transport, heads.keySet()));
+    }
+
+    /**
+     * Whether a direct fetch failed before the remote sent a pack, for a reason other than a refusal or a
+     * timeout: then the remote did not take it, and JGit's normal path may fetch instead. A timeout is
+     * not retried, so that an unreachable remote costs one time limit as before.
+     */
+    private static boolean mayFetchAgain(DirectFetch direct, IOException e) {
+        if (direct.packArrived() || FetchRefusedException.in(e).isPresent()) {
+            return false;
+        }
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof InterruptedIOException) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** How a build names {@code commit} of {@code branch} in this clone, for {@code host}: shallow or not, as the clone is now. */
@@ -188,16 +239,24 @@ public final class LocalMirror implements AutoCloseable {
         Map<String, ObjectId> fetch(Transport transport) throws IOException;
     }
 
+    private interface Opener {
+        Transport open() throws IOException;
+    }
+
     /**
      * Runs one fetch, which must leave the history cut exactly where it is already, except that a
      * shallow first sync may cut it below the heads it asks for ({@link BoundedRepository}). JGit writes
      * the shallow file before the pack arrives, so after a failed or refused fetch it is put back as it was.
      */
     private Map<String, ObjectId> fetch(Remote remote, Fetcher fetcher) throws IOException {
+        return fetch(remote, () -> Transport.open(repository, remote.uri()), fetcher);
+    }
+
+    private Map<String, ObjectId> fetch(Remote remote, Opener opener, Fetcher fetcher) throws IOException {
         Set<ObjectId> shallow = Set.copyOf(repository.getObjectDatabase().getShallowCommits());
         repository.keepShallow(shallow);
         Map<String, ObjectId> fetched;
-        try (Transport transport = Transport.open(repository, remote.uri())) {
+        try (Transport transport = opener.open()) {
             access.apply(remote, transport);
             transport.setTagOpt(TagOpt.NO_TAGS);
             transport.setRemoveDeletedRefs(false);
@@ -221,7 +280,7 @@ public final class LocalMirror implements AutoCloseable {
         }
     }
 
-    private static Map<String, ObjectId> fetchMore(Transport transport, Collection<String> branches) throws IOException {
+    private static Map<String, ObjectId> fetchInto(Transport transport, Collection<String> branches) throws IOException {
         List<RefSpec> specs = branches.stream().map(branch -> new RefSpec("+refs/heads/" + branch + ":refs/heads/" + branch)).toList();
         // The remote is not trusted: malformed objects (bad headers, odd tree entries) are refused before they land.
         transport.setCheckFetchedObjects(true);

@@ -39,6 +39,11 @@ public record Remote(String name, URIish uri) {
         return scheme == null ? uri.getHost() != null : scheme.equals("ssh") || scheme.equals("git+ssh") || scheme.equals("ssh+git");
     }
 
+    /** http:// or https://: a smart-HTTP remote, which the agent may ask in protocol v2 itself ({@link DirectLsRefs}, {@link DirectFetch}). */
+    boolean isHttp() {
+        return "http".equals(uri.getScheme()) || "https".equals(uri.getScheme());
+    }
+
     /** The URL without credentials, safe to log and to show in status. */
     @Override
     public String toString() {

@@ -61,19 +61,19 @@ public final class Fetch {
         Optional<ObjectId> base = baseline.commit().map(ObjectId::fromString);
         Map<String, ObjectId> fetched;
         try {
-            fetched = mirror.fetch(remote, heads.ids().keySet(), base);
+            fetched = mirror.fetch(remote, heads.ids(), base);
         } catch (IOException e) {
             if (!isLocalCorruption(e)) {
                 throw new IOException("fetch from " + remote + " failed: " + FailureText.of(e), e);
             }
             LOG.warnf("local clone is damaged (%s); re-cloning", e.getMessage());
             mirror.recreate();
-            return mirror.fetch(remote, heads.ids().keySet(), base);
+            return mirror.fetch(remote, heads.ids(), base);
         }
         if (!fetched.values().stream().allMatch(mirror::isComplete)) {
             LOG.warn("local clone is missing objects of the fetched commits; re-cloning");
             mirror.recreate();
-            fetched = mirror.fetch(remote, heads.ids().keySet(), base);
+            fetched = mirror.fetch(remote, heads.ids(), base);
         }
         return fetched;
     }

@@ -100,7 +100,8 @@ class RealNixBuildTest {
 
     private void fetch(String... branches) {
         try {
-            mirror.fetch(Remote.parse("origin", fleet.server().url(Fleet.REPO).toString(), "gitops.repository.url"), List.of(branches), Optional.empty());
+            Remote origin = Remote.parse("origin", fleet.server().url(Fleet.REPO).toString(), "gitops.repository.url");
+            mirror.fetch(origin, mirror.remoteHeads(origin, List.of(branches)), Optional.empty());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

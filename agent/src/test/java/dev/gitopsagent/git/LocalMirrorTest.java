@@ -107,9 +107,11 @@ class LocalMirrorTest {
                     "gitops.repository.mirror.2.username", "reader",
                     "gitops.repository.mirror.2.token-file", secret("mirror-token", "mirror-token").toString()));
 
+            // The first fetch goes through JGit; each later one, a fetch of the polled head alone, through the agent's own requests.
             for (Remote remote : List.of(remote("origin", origin), remote("mirror1", plainMirror), remote("mirror2", guardedMirror))) {
-                mirror.remoteHeads(remote, List.of("main"));
-                mirror.fetch(remote, List.of("main"), Optional.empty());
+                String head = fleet.pushUnsigned("for " + remote.name());
+                assertThat(mirror.fetch(remote, mirror.remoteHeads(remote, List.of("main")), Optional.empty()))
+                        .containsEntry("main", ObjectId.fromString(head));
             }
 
             assertThat(origin.authorizations()).isNotEmpty().containsOnly(GitHttpServer.basic("git", "origin-token"));
@@ -150,13 +152,71 @@ class LocalMirrorTest {
     }
 
     @Test
+    void aFetchAfterAPollAsksTheServerForThePackAloneOnceItsCapabilitiesAreKnown() throws Exception {
+        cloneThenPush();
+        fleet.server().resetCounters();
+
+        pollAndFetch(origin(), List.of("main"));
+        // The poll, then the capability advertisement (asked once), then the fetch: JGit would ask for capabilities and refs again.
+        assertThat(fleet.server().requests()).containsExactly(UPLOAD_PACK, CAPABILITIES, UPLOAD_PACK);
+        String third = fleet.pushUnsigned("third");
+        fleet.server().resetCounters();
+
+        assertThat(pollAndFetch(origin(), List.of("main"))).containsExactly(Map.entry("main", ObjectId.fromString(third)));
+        assertThat(fleet.server().requests()).containsExactly(UPLOAD_PACK, UPLOAD_PACK);
+        assertThat(fleet.server().protocolV2RequestCount()).isEqualTo(2);
+        assertThat(git("rev-parse", "refs/heads/main")).isEqualTo(third);
+        assertThat(git("fsck", "--strict", "--no-dangling")).isEmpty();
+    }
+
+    @Test
+    void fetchesThePolledHeadEvenWhenTheBranchMovedSince() throws Exception {
+        String polled = cloneThenPush();
+        Map<String, ObjectId> heads = mirror.remoteHeads(origin(), List.of("main"));
+        fleet.pushUnsigned("third");
+
+        assertThat(mirror.fetch(origin(), heads, Optional.empty())).containsExactly(Map.entry("main", ObjectId.fromString(polled)));
+        assertThat(git("rev-parse", "refs/heads/main")).isEqualTo(polled);
+    }
+
+    @Test
+    void aServerThatStopsSpeakingProtocolV2IsFetchedFromThroughJGitFromThenOn() throws Exception {
+        cloneThenPush();
+        pollAndFetch(origin(), List.of("main"));
+        // Its capabilities are kept now; behind a proxy that drops Git-Protocol the server answers a v2 fetch in v0.
+        fleet.server().dropGitProtocolHeader(true);
+        String third = fleet.pushUnsigned("third");
+
+        assertThat(pollAndFetch(origin(), List.of("main"))).containsExactly(Map.entry("main", ObjectId.fromString(third)));
+        assertThat(git("rev-parse", "refs/heads/main")).isEqualTo(third);
+        String fourth = fleet.pushUnsigned("fourth");
+        fleet.server().resetCounters();
+
+        assertThat(pollAndFetch(origin(), List.of("main"))).containsExactly(Map.entry("main", ObjectId.fromString(fourth)));
+        // JGit's probe and fetch alone: its capability and ref advertisement (v0), then the pack.
+        assertThat(fleet.server().requests()).containsExactly(CAPABILITIES, CAPABILITIES, UPLOAD_PACK);
+    }
+
+    @Test
+    void aServerWithoutProtocolV2IsFetchedFromThroughJGit() throws Exception {
+        fleet.server().dropGitProtocolHeader(true);
+        fleet.pushUnsigned("first");
+        open(Map.of());
+        pollAndFetch(origin(), List.of("main"));
+        String second = fleet.pushUnsigned("second");
+
+        assertThat(pollAndFetch(origin(), List.of("main"))).containsExactly(Map.entry("main", ObjectId.fromString(second)));
+        assertThat(git("rev-parse", "refs/heads/main")).isEqualTo(second);
+    }
+
+    @Test
     void keepsEachFetchedBranchUnderRefsHeadsWithHeadOnTheMainBranch() throws Exception {
         String main = fleet.pushUnsigned("first");
         String testing = fleet.work().commitUnsigned("on testing");
         fleet.work().pushTo(fleet.remote(), "testing-web1");
         open(Map.of());
 
-        mirror.fetch(origin(), List.of("testing-web1", "main"), Optional.empty());
+        pollAndFetch(origin(), List.of("testing-web1", "main"));
 
         // Read back with the real git CLI, which is what Nix's fetcher runs on this clone.
         assertThat(git("rev-parse", "refs/heads/main", "refs/heads/testing-web1")).isEqualTo(main + "\n" + testing);
@@ -173,7 +233,7 @@ class LocalMirrorTest {
         Files.writeString(fleet.remote().resolve("info/grafts"), second + "\n");
         open(Map.of());
 
-        assertThatThrownBy(() -> mirror.fetch(origin(), List.of("main"), Optional.empty()))
+        assertThatThrownBy(() -> pollAndFetch(origin(), List.of("main")))
                 .isInstanceOf(org.eclipse.jgit.errors.TransportException.class)
                 .hasMessageContaining("incomplete history").hasMessageContaining(first);
         assertThat(mirror.repository().exactRef("refs/heads/main")).isNull();
@@ -198,7 +258,7 @@ class LocalMirrorTest {
         fleet.work().git("--git-dir", remote, "update-ref", "refs/heads/main", commit);
         open(Map.of());
 
-        assertThatThrownBy(() -> mirror.fetch(origin(), List.of("main"), Optional.empty()))
+        assertThatThrownBy(() -> pollAndFetch(origin(), List.of("main")))
                 .isInstanceOf(org.eclipse.jgit.errors.TransportException.class)
                 .hasMessageContaining("Invalid tree " + tree).hasMessageContaining("duplicate entry names")
                 .hasMessageContaining("no branch was created");
@@ -211,10 +271,10 @@ class LocalMirrorTest {
         String second = fleet.pushUnsigned("second");
         Path grafts = Files.writeString(fleet.remote().resolve("info/grafts"), second + "\n");
         open(Map.of());
-        assertThatThrownBy(() -> mirror.fetch(origin(), List.of("main"), Optional.empty())).hasMessageContaining("incomplete history");
+        assertThatThrownBy(() -> pollAndFetch(origin(), List.of("main"))).hasMessageContaining("incomplete history");
         Files.delete(grafts);
 
-        assertThat(mirror.fetch(origin(), List.of("main"), Optional.empty())).containsExactly(Map.entry("main", ObjectId.fromString(second)));
+        assertThat(pollAndFetch(origin(), List.of("main"))).containsExactly(Map.entry("main", ObjectId.fromString(second)));
         // git's own full check: every object reachable from the branch is here, and nothing else is.
         assertThat(git("fsck", "--strict", "--no-dangling")).isEmpty();
         assertThat(git("count-objects", "-v")).contains("count: 0");
@@ -242,6 +302,23 @@ class LocalMirrorTest {
         command.addAll(List.of(args));
         return dev.gitopsagent.testing.CommandLine.of(command).env("GIT_CONFIG_GLOBAL", "/dev/null").env("GIT_CONFIG_NOSYSTEM", "1")
                 .runChecked().stdout().strip();
+    }
+
+    /** A poll's ls-refs or a fetch. */
+    private static final String UPLOAD_PACK = "POST /" + Fleet.REPO + "/git-upload-pack";
+    private static final String CAPABILITIES = "GET /" + Fleet.REPO + "/info/refs";
+
+    /** A mirror with its first fetch done, and a commit pushed since: returns that commit. */
+    private String cloneThenPush() throws IOException {
+        fleet.pushUnsigned("first");
+        open(Map.of());
+        pollAndFetch(origin(), List.of("main"));
+        return fleet.pushUnsigned("second");
+    }
+
+    /** What a reconcile does: the poll, then a fetch of what it found. */
+    private Map<String, ObjectId> pollAndFetch(Remote remote, List<String> branches) throws IOException {
+        return mirror.fetch(remote, mirror.remoteHeads(remote, branches), Optional.empty());
     }
 
     private Remote origin() {

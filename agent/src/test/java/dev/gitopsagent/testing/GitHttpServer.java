@@ -42,6 +42,7 @@ public final class GitHttpServer implements AutoCloseable {
     private final Path cgiHome;
     private final Optional<TlsCertificate> tls;
     private final List<String> authorizations = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final List<String> requests = java.util.Collections.synchronizedList(new ArrayList<>());
     private final ExecutorService handlers = Executors.newFixedThreadPool(HANDLER_THREADS, new DaemonThreads("git-http"));
     private final ExecutorService pumps = Executors.newCachedThreadPool(new DaemonThreads("git-http-pump"));
     private final AtomicLong bytesSent = new AtomicLong();
@@ -50,6 +51,8 @@ public final class GitHttpServer implements AutoCloseable {
     private final AtomicInteger protocolV2RequestCount = new AtomicInteger();
     private volatile String requiredAuthorization;
     private volatile String requiredUser;
+    /** Whether the Git-Protocol header is dropped, as by a proxy that does not pass it on: the backend then speaks protocol v0. */
+    private volatile boolean dropGitProtocol;
     /** A {@code shallow <id>} or {@code unshallow <id>} line to add to upload-pack answers, or null. */
     private volatile String shallowLine;
     private HttpServer server;
@@ -89,6 +92,13 @@ public final class GitHttpServer implements AutoCloseable {
     public List<String> authorizations() {
         synchronized (authorizations) {
             return List.copyOf(authorizations);
+        }
+    }
+
+    /** Every request since start or {@link #resetCounters()}, in order, as method and path ({@code GET /fleet.git/info/refs}). */
+    public List<String> requests() {
+        synchronized (requests) {
+            return List.copyOf(requests);
         }
     }
 
@@ -140,12 +150,21 @@ public final class GitHttpServer implements AutoCloseable {
         bytesReceived.set(0);
         requestCount.set(0);
         protocolV2RequestCount.set(0);
+        requests.clear();
     }
 
     /** From now on, requests without these Basic credentials get 401 with {@code WWW-Authenticate: Basic realm="git"}. */
     public void requireBasicAuth(String user, String password) {
         this.requiredUser = user;
         this.requiredAuthorization = basic(user, password);
+    }
+
+    /**
+     * From now on (or again, with {@code false}), the backend is not told which protocol the client asked for, as
+     * behind a proxy that drops the {@code Git-Protocol} header: it answers in protocol v0.
+     */
+    public void dropGitProtocolHeader(boolean drop) {
+        this.dropGitProtocol = drop;
     }
 
     /**
@@ -191,6 +210,7 @@ public final class GitHttpServer implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         try {
             requestCount.incrementAndGet();
+            requests.add(exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath());
             String gitProtocol = exchange.getRequestHeaders().getFirst("Git-Protocol");
             if (gitProtocol != null && gitProtocol.contains("version=2")) {
                 protocolV2RequestCount.incrementAndGet();
@@ -275,8 +295,10 @@ public final class GitHttpServer implements AutoCloseable {
         // git-http-backend inflates gzip bodies itself when told so, as Apache would pass it on.
         putIfPresent(env, "HTTP_CONTENT_ENCODING", request.getFirst("Content-Encoding"));
         // Protocol v2 is negotiated through this header; git reads GIT_PROTOCOL (HTTP_GIT_PROTOCOL since 2.x).
-        putIfPresent(env, "GIT_PROTOCOL", request.getFirst("Git-Protocol"));
-        putIfPresent(env, "HTTP_GIT_PROTOCOL", request.getFirst("Git-Protocol"));
+        if (!dropGitProtocol) {
+            putIfPresent(env, "GIT_PROTOCOL", request.getFirst("Git-Protocol"));
+            putIfPresent(env, "HTTP_GIT_PROTOCOL", request.getFirst("Git-Protocol"));
+        }
         if (remoteUser != null) {
             env.put("REMOTE_USER", remoteUser);
             env.put("AUTH_TYPE", "Basic");
