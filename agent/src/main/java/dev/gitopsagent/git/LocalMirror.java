@@ -180,7 +180,8 @@ public final class LocalMirror implements AutoCloseable {
     /**
      * A fetch into a clone that has its first one: over HTTP, of exactly the polled ids without asking
      * the remote again for its capabilities and refs ({@link DirectFetch}); through JGit's normal path
-     * when the remote does not take that, and for SSH and {@code file://} remotes.
+     * when the remote does not take that (from then on, once JGit's path got through), and for SSH and
+     * {@code file://} remotes.
      */
     private Map<String, ObjectId> fetchMore(Remote remote, Map<String, ObjectId> heads) throws IOException {
         String url = remote.uri().toString();
@@ -195,9 +196,12 @@ public final class LocalMirror implements AutoCloseable {
                     throw e;
                 }
                 // Nothing of it was stored: JGit's fetch asks for capabilities and refs itself, and follows its own rules.
-                LOG.debugf("%s did not take a direct fetch (%s); fetching through JGit from now on", remote, FailureText.of(e));
+                LOG.debugf("%s did not take a direct fetch (%s); fetching through JGit", remote, FailureText.of(e));
+                Map<String, ObjectId> fetched = fetch(remote, transport -> fetchInto(transport, heads.keySet()));
+                // Only now is it the remote's way of answering, not an outage: JGit's path got through where the direct one did not.
                 noDirectFetch.add(url);
                 advertisements.remove(url);
+                return fetched;
             }
         }
         return fetch(remote, transport -> fetchInto(transport, heads.keySet()));

@@ -198,6 +198,22 @@ class LocalMirrorTest {
     }
 
     @Test
+    void anOutageBetweenPollAndFetchFailsTheFetchAndTheNextOneIsDirectAgain() throws Exception {
+        cloneThenPush();
+        pollAndFetch(origin(), List.of("main"));
+        String third = fleet.pushUnsigned("third");
+        Map<String, ObjectId> heads = mirror.remoteHeads(origin(), List.of("main"));
+        fleet.server().stop();
+
+        assertThatThrownBy(() -> mirror.fetch(origin(), heads, Optional.empty())).isInstanceOf(IOException.class);
+        fleet.server().restart();
+        fleet.server().resetCounters();
+
+        assertThat(pollAndFetch(origin(), List.of("main"))).containsExactly(Map.entry("main", ObjectId.fromString(third)));
+        assertThat(fleet.server().requests()).containsExactly(UPLOAD_PACK, UPLOAD_PACK);
+    }
+
+    @Test
     void aServerWithoutProtocolV2IsFetchedFromThroughJGit() throws Exception {
         fleet.server().dropGitProtocolHeader(true);
         fleet.pushUnsigned("first");
