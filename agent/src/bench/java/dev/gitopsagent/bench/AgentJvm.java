@@ -129,15 +129,21 @@ final class AgentJvm implements AutoCloseable {
 
     /** Resident set size from /proc/<pid>/status, in bytes. */
     long residentBytes() throws IOException {
-        return statusKilobytes("VmRSS:") * 1024;
+        return statusField("VmRSS:") * 1024;
     }
 
     /** Peak resident set size, in bytes. */
     long peakResidentBytes() throws IOException {
-        return statusKilobytes("VmHWM:") * 1024;
+        return statusField("VmHWM:") * 1024;
     }
 
-    private long statusKilobytes(String field) throws IOException {
+    /** Threads of the process, from /proc/<pid>/status. */
+    long threads() throws IOException {
+        return statusField("Threads:");
+    }
+
+    /** A numeric field of /proc/<pid>/status (kB for the memory ones). */
+    private long statusField(String field) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
             if (line.startsWith(field)) {
                 return Long.parseLong(line.substring(field.length()).trim().split("\\s+")[0]);

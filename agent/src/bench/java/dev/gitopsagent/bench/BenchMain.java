@@ -13,9 +13,9 @@ import java.util.stream.Collectors;
  * Runs every benchmark of issue 5 in one go and writes {@code results.md} and {@code results.json}.
  * Started by {@code ./mvnw -B -Pbench -pl agent verify}; system properties choose the output folder
  * ({@code bench.out}), the cache of generated repositories ({@code bench.cache}) and, for a partial
- * run, {@code bench.only=poll,firstsync,update,fetch,verify,latency,footprint,native,nativesync} ({@code native} compares the native executable
- * with the JVM build, {@code nativesync} runs the first sync with the native executable and {@code bench.nativeOptions}; neither is in the
- * default set: they need a {@code -Pnative} build first).
+ * run, {@code bench.only=poll,firstsync,update,fetch,verify,latency,footprint,native,nativesync,nativeverify} ({@code native} compares the native executable
+ * with the JVM build, {@code nativesync} runs the first sync with the native executable and {@code bench.nativeOptions},
+ * {@code nativeverify} measures its verification speed; none of the three is in the default set: they need a {@code -Pnative} build first).
  */
 public final class BenchMain {
 
@@ -49,6 +49,12 @@ public final class BenchMain {
                     integer("bench.firstSyncRuns", 3), FirstSyncBenchmark.Subject.nativeExecutable(nativeRunner().orElseThrow(() ->
                             new IllegalStateException("no native executable: build it first or pass -Dbench.runner=<path>")), options))
                     .run(work.resolve("nativesync"), cache, report));
+        }
+        if (only.contains("nativeverify")) {
+            // The native executable's verification speed (e.g. to weigh building it with -Os).
+            attempt("nativeverify", report, () -> new NativeVerificationBenchmark(nativeRunner().orElseThrow(() ->
+                    new IllegalStateException("no native executable: build it first or pass -Dbench.runner=<path>")),
+                    integer("bench.signedCommits", 1000), integer("bench.verifyRuns", 5)).run(work.resolve("nativeverify"), cache, report));
         }
         if (only.contains("update")) {
             attempt("update", report, () -> new UpdateBenchmark(3, integer("bench.updateRuns", 15)).run(work.resolve("update"), report));

@@ -82,6 +82,8 @@ final class NativeFootprintBenchmark {
                 firstDeploy = agent.awaitReady(Duration.ofSeconds(120));
                 Thread.sleep(Duration.ofSeconds(60).toMillis());
                 idleRss = agent.residentBytes();
+                report.note("Idle RSS of the " + subject + " by mapping, 60 s after the first deploy: " + Smaps.describe(Smaps.residentKib(agent.pid()))
+                        + "; " + agent.threads() + " threads.");
                 for (int i = 0; i < polls; i++) {
                     FootprintBenchmark.pollOnce(agent);
                 }

@@ -1,6 +1,5 @@
 package dev.gitopsagent.hooks;
 
-import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -67,8 +66,7 @@ public final class Hooks implements ReconcileLoop.OutcomeListener {
         hooks.onRollback().ifPresent(command -> commands.put(Event.Kind.ROLLBACK, command));
         HookCommands runner = new HookCommands(commands, hooks.timeout(), new ProcessRunner(HOOK_OUTPUT_LINES), workingDirectory);
         ScheduledExecutorService notifications = Executors.newSingleThreadScheduledExecutor(daemon("notify"));
-        Notifier notifier = new Notifier(Notifier.configured(config), HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build(),
-                notifications, new Notifier.Retry(NOTIFY_ATTEMPTS, NOTIFY_FIRST_RETRY));
+        Notifier notifier = new Notifier(Notifier.configured(config), notifications, new Notifier.Retry(NOTIFY_ATTEMPTS, NOTIFY_FIRST_RETRY));
         // One hook at a time, a few waiting: a hook that hangs until its timeout cannot pile up processes.
         ThreadPoolExecutor lane = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(HOOK_QUEUE), daemon("hook"));
         return new Hooks(host, runner, notifier, lane, !config.deploy().action().runsAnything(), clock);

@@ -32,6 +32,7 @@ import dev.gitopsagent.config.InvalidConfigException;
 final class Notifier {
 
     private static final Logger LOG = Logger.getLogger(Notifier.class);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
 
     /** One receiver; {@code token} is what its token file held. */
@@ -63,15 +64,19 @@ final class Notifier {
     }
 
     private final List<Endpoint> endpoints;
-    private final HttpClient http;
     private final ScheduledExecutorService executor;
     private final Retry retry;
     private final ObjectMapper json = new ObjectMapper();
     private final AtomicLong transactions = new AtomicLong();
+    /**
+     * Made at the first delivery, on the executor's one thread: a client starts a selector thread and
+     * sets up TLS, which an agent without receivers (most of them) would carry from startup for nothing.
+     */
+    private HttpClient http;
 
-    Notifier(List<Endpoint> endpoints, HttpClient http, ScheduledExecutorService executor, Retry retry) {
+    /** {@code executor} must run one task at a time (it also guards the client). */
+    Notifier(List<Endpoint> endpoints, ScheduledExecutorService executor, Retry retry) {
         this.endpoints = List.copyOf(endpoints);
-        this.http = http;
         this.executor = executor;
         this.retry = retry;
     }
@@ -91,6 +96,9 @@ final class Notifier {
     private void deliver(Endpoint endpoint, byte[] body, String transaction, int attempt) {
         String problem;
         try {
+            if (http == null) {
+                http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+            }
             HttpResponse<Void> response = http.send(request(endpoint, body, transaction), HttpResponse.BodyHandlers.discarding());
             if (response.statusCode() / 100 == 2) {
                 return;

@@ -10,7 +10,9 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 
@@ -144,6 +146,18 @@ class HooksTest extends DeployedFleetTest {
     }
 
     @Test
+    void anAgentWithoutNotificationReceiversStartsNoHttpClient() throws Exception {
+        Set<String> before = httpClientSelectorThreads();
+        restartAgent(with(Map.of("gitops.hooks.on-success", "true")));
+        String commit = fleet.pushChange("no receivers");
+
+        assertThat(agent.reconcileOnLoop()).isEqualTo(new ReconcileOutcome.Deployed(commit, "switch"));
+        // Each HTTP client keeps a selector thread (and a TLS context) for as long as it lives: an idle agent
+        // with nothing to notify must not carry one.
+        assertThat(httpClientSelectorThreads()).isSubsetOf(before);
+    }
+
+    @Test
     void aNotificationTokenFileOthersCanReadOrOnePlainHttpWouldCarryStopsStartupNamingTheKey() throws Exception {
         Path open = fleet.writeSecret("open-token", "t0ken");
         Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rw-r--r--"));
@@ -162,6 +176,11 @@ class HooksTest extends DeployedFleetTest {
         Map<String, String> properties = fleet.agentProperties();
         properties.putAll(extra);
         return properties;
+    }
+
+    private static Set<String> httpClientSelectorThreads() {
+        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName).filter(name -> name.endsWith("-SelectorManager"))
+                .collect(Collectors.toSet());
     }
 
     private static String read(Path file) {
