@@ -174,6 +174,7 @@ public final class LocalMirror implements AutoCloseable {
             recreate();
             return fetch(remote, transport -> FirstFetch.run(repository, transport, branches, false));
         }
+        SmallPacks.mergeIfMany(repository);
         return fetched;
     }
 
@@ -433,6 +434,7 @@ public final class LocalMirror implements AutoCloseable {
                     throw e;
                 }
                 pointHeadAt(existing, headBranch);
+                noAutomaticGc(existing.getConfig());
                 return existing;
             } catch (IOException | RuntimeException e) {
                 LOG.warnf("local clone at %s is unusable (%s); re-creating it", directory, e.getMessage());
@@ -446,8 +448,20 @@ public final class LocalMirror implements AutoCloseable {
         config.setInt("protocol", null, "version", 2);
         config.setBoolean("gc", null, "autoDetach", false);
         config.save();
+        noAutomaticGc(config);
         pointHeadAt(created, headBranch);
         return created;
+    }
+
+    /**
+     * JGit's gc after a fetch rewrites the whole repository ({@link SmallPacks} says why that is too
+     * much); clones made before this setting get it when opened.
+     */
+    private static void noAutomaticGc(StoredConfig config) throws IOException {
+        if (config.getBoolean("fetch", null, "autogc", true)) {
+            config.setBoolean("fetch", null, "autogc", false);
+            config.save();
+        }
     }
 
     /** Links {@code HEAD} to the branch (clones of older versions, or a changed main branch, name another one). */

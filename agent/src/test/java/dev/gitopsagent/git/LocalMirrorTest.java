@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.gitopsagent.TestAgent;
 import dev.gitopsagent.config.InvalidConfigException;
+import dev.gitopsagent.testing.CommandLine;
 import dev.gitopsagent.testing.Fleet;
 import dev.gitopsagent.testing.GitHttpServer;
 import dev.gitopsagent.testing.TlsCertificate;
@@ -298,6 +299,25 @@ class LocalMirrorTest {
     }
 
     @Test
+    void manyUpdatesLeaveABoundedNumberOfPackFilesAndAHistoryGitFindsComplete() throws Exception {
+        fleet.pushUnsigned("first");
+        open(Map.of());
+        pollAndFetch(origin(), List.of("main"));
+        String head = null;
+        for (int i = 0; i < 2 * SmallPacks.MAX + 3; i++) {
+            head = fleet.pushUnsigned("update " + i);
+            assertThat(pollAndFetch(origin(), List.of("main"))).containsEntry("main", ObjectId.fromString(head));
+            assertThat(packFiles()).as("after update " + i).isLessThanOrEqualTo(SmallPacks.MAX + 1);
+        }
+        assertThat(git("rev-parse", "refs/heads/main")).isEqualTo(head);
+        git("fsck", "--full", "--strict", "--no-dangling");
+        assertThat(git("rev-list", "--count", "--objects", "refs/heads/main")).isEqualTo(
+                CommandLine.of("git", "--git-dir", fleet.remote().toString(), "rev-list", "--count", "--objects", "refs/heads/main")
+                        .env("GIT_CONFIG_GLOBAL", "/dev/null").env("GIT_CONFIG_NOSYSTEM", "1").runChecked().stdout().strip());
+        assertThat(git("config", "fetch.autogc")).as("JGit's whole-repository gc stays off").isEqualTo("false");
+    }
+
+    @Test
     void aCloneWhoseHeadNamesAnotherBranchGetsItOnTheMainBranch() throws Exception {
         Path clone = root.resolve("state/repo.git");
         dev.gitopsagent.testing.WorkRepo.initBare(clone, "master");
@@ -318,6 +338,12 @@ class LocalMirrorTest {
         command.addAll(List.of(args));
         return dev.gitopsagent.testing.CommandLine.of(command).env("GIT_CONFIG_GLOBAL", "/dev/null").env("GIT_CONFIG_NOSYSTEM", "1")
                 .runChecked().stdout().strip();
+    }
+
+    private long packFiles() throws IOException {
+        try (var files = Files.list(mirror.directory().resolve("objects/pack"))) {
+            return files.filter(file -> file.toString().endsWith(".pack")).count();
+        }
     }
 
     /** A poll's ls-refs or a fetch. */
