@@ -174,7 +174,12 @@ public final class LocalMirror implements AutoCloseable {
             recreate();
             return fetch(remote, transport -> FirstFetch.run(repository, transport, branches, false));
         }
-        SmallPacks.mergeIfMany(repository);
+        try {
+            SmallPacks.mergeIfMany(repository);
+        } catch (IOException e) {
+            // The fetch itself succeeded and its packs are all still there; merging is tried again after the next fetch.
+            LOG.warnf("could not merge the clone's small pack files: %s", FailureText.of(e));
+        }
         return fetched;
     }
 
