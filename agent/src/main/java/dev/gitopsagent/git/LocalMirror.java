@@ -439,7 +439,9 @@ public final class LocalMirror implements AutoCloseable {
                     throw e;
                 }
                 pointHeadAt(existing, headBranch);
-                noAutomaticGc(existing.getConfig());
+                if (noAutomaticGc(existing.getConfig())) {
+                    existing.getConfig().save();
+                }
                 return existing;
             } catch (IOException | RuntimeException e) {
                 LOG.warnf("local clone at %s is unusable (%s); re-creating it", directory, e.getMessage());
@@ -452,21 +454,22 @@ public final class LocalMirror implements AutoCloseable {
         StoredConfig config = created.getConfig();
         config.setInt("protocol", null, "version", 2);
         config.setBoolean("gc", null, "autoDetach", false);
-        config.save();
         noAutomaticGc(config);
+        config.save();
         pointHeadAt(created, headBranch);
         return created;
     }
 
     /**
      * JGit's gc after a fetch rewrites the whole repository ({@link SmallPacks} says why that is too
-     * much); clones made before this setting get it when opened.
+     * much); clones made before this setting get it when opened. Returns whether the setting changed.
      */
-    private static void noAutomaticGc(StoredConfig config) throws IOException {
-        if (config.getBoolean("fetch", null, "autogc", true)) {
-            config.setBoolean("fetch", null, "autogc", false);
-            config.save();
+    private static boolean noAutomaticGc(StoredConfig config) {
+        if (!config.getBoolean("fetch", null, "autogc", true)) {
+            return false;
         }
+        config.setBoolean("fetch", null, "autogc", false);
+        return true;
     }
 
     /** Links {@code HEAD} to the branch (clones of older versions, or a changed main branch, name another one). */
