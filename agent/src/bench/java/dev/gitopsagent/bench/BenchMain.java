@@ -73,7 +73,7 @@ public final class BenchMain {
         }
 
         if (only.contains("native")) {
-            attempt("native", report, () -> new NativeFootprintBenchmark(nativeRunner(), integer("bench.nativePolls", 1000), 3,
+            attempt("native", report, () -> new NativeFootprintBenchmark(nativeRunner(), integer("bench.nativePolls", 1000), integer("bench.nativeRestarts", 15),
                     Duration.ofSeconds(5)).run(work.resolve("native"), report));
         }
 

@@ -15,7 +15,8 @@ import dev.gitopsagent.testing.Fleet;
  * The native executable beside the JVM build (recommended options), measured the same way: time from
  * launch to HTTP up and to ready, the first deployment (launch on an empty state until the first commit
  * is deployed and the agent reports ready), restarts with the state kept, idle RSS after a minute of
- * doing nothing and after 1,000 polls. Polls are driven through POST /control/trigger.
+ * doing nothing and after 1,000 polls. Polls are driven through POST /control/trigger, against nginx and
+ * {@code git http-backend}.
  */
 final class NativeFootprintBenchmark {
 
@@ -65,9 +66,13 @@ final class NativeFootprintBenchmark {
     }
 
     private Figures measure(Path dir, String subject, Report report, Launcher launcher) throws Exception {
-        try (Fleet fleet = Fleet.create(dir.resolve("fleet"))) {
+        // The real server (nginx + git http-backend), not the test suite's in-process one: every start ends with a
+        // poll, and the test server's CGI runs from a JVM cost it tens of milliseconds that no forge charges.
+        try (Fleet fleet = Fleet.create(dir.resolve("fleet"));
+                NginxGitServer server = NginxGitServer.start(Files.createDirectories(dir.resolve("nginx")), fleet.remote().getParent())) {
             fleet.pushChange("initial");
             Map<String, String> properties = fleet.agentProperties();
+            properties.put("gitops.repository.url", server.url(Fleet.REPO).toString());
             properties.put("gitops.poll.interval", "1h");
             properties.put("gitops.poll.max-backoff", "2h");
             properties.put("gitops.control.token-file", WorkDirs.secret(dir.resolve("secrets/token"), FootprintBenchmark.TOKEN).toString());
