@@ -1,10 +1,12 @@
 package dev.gitopsagent.git;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -52,6 +54,7 @@ final class DirectFetch extends HttpTransport implements PackTransport {
     /** The capability advertisement of each remote that sent a protocol v2 one, by URL; shared by every fetch of a mirror. */
     private final Map<String, byte[]> advertisements;
     private volatile boolean packArrived;
+    private volatile boolean answeredWithError;
 
     /**
      * @param heads the ids to fetch by ref name ({@code refs/heads/<branch>}), as the poll read them
@@ -66,6 +69,15 @@ final class DirectFetch extends HttpTransport implements PackTransport {
     /** Whether the server began sending a pack: from then on a failure is the fetch's own, not a sign that this way is not taken. */
     boolean packArrived() {
         return packArrived;
+    }
+
+    /**
+     * Whether the server answered a round with a protocol {@code ERR} line (git's upload-pack sends
+     * {@code ERR upload-pack: not our ref <id>} for a commit it no longer has): it took the direct fetch
+     * and refused what was asked, which says nothing against fetching this way next time.
+     */
+    boolean answeredWithError() {
+        return answeredWithError;
     }
 
     @Override
@@ -219,7 +231,19 @@ final class DirectFetch extends HttpTransport implements PackTransport {
                 throw new TransportException(uri, "a direct protocol v2 fetch was answered with HTTP " + http.getResponseCode() + " "
                         + http.getContentType());
             }
-            return http.getInputStream();
+            InputStream answer = new BufferedInputStream(http.getInputStream());
+            answeredWithError |= startsWithErrorLine(answer);
+            return answer;
         }
+    }
+
+    private static final byte[] ERROR_LINE = "ERR ".getBytes(StandardCharsets.US_ASCII);
+
+    /** Whether the answer's first pkt-line (four hex digits of length, then the payload) is an {@code ERR} line; reads nothing off it. */
+    private static boolean startsWithErrorLine(InputStream answer) throws IOException {
+        answer.mark(8);
+        byte[] start = answer.readNBytes(8);
+        answer.reset();
+        return start.length == 8 && Arrays.equals(start, 4, 8, ERROR_LINE, 0, 4);
     }
 }

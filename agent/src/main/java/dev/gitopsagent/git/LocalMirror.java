@@ -204,9 +204,14 @@ public final class LocalMirror implements AutoCloseable {
                 // Nothing of it was stored: JGit's fetch asks for capabilities and refs itself, and follows its own rules.
                 LOG.debugf("%s did not take a direct fetch (%s); fetching through JGit", remote, FailureText.of(e));
                 Map<String, ObjectId> fetched = fetch(remote, transport -> fetchInto(transport, heads.keySet()));
-                // Only now is it the remote's way of answering, not an outage: JGit's path got through where the direct one did not.
-                noDirectFetch.add(url);
+                // Its capabilities are read anew before the next direct fetch, in case a changed server is why it failed.
                 advertisements.remove(url);
+                // A server that answered with an error line takes direct fetches and refused only what this one asked
+                // for (a polled commit pruned since, for one). Otherwise, only now is it the remote's way of answering,
+                // not an outage: JGit's path got through where the direct one did not.
+                if (!direct.answeredWithError()) {
+                    noDirectFetch.add(url);
+                }
                 return fetched;
             }
         }

@@ -215,6 +215,32 @@ class LocalMirrorTest {
     }
 
     @Test
+    void aPolledHeadTheServerNoLongerHasIsFetchedThroughJGitOnceAndTheNextFetchIsDirectAgain() throws Exception {
+        String second = cloneThenPush();
+        pollAndFetch(origin(), List.of("main"));
+        fleet.pushUnsigned("third");
+        Map<String, ObjectId> heads = mirror.remoteHeads(origin(), List.of("main"));
+        // Between poll and fetch the branch is force-pushed back and the server prunes the polled commit:
+        // its upload-pack answers the direct fetch with "not our ref". That is this commit's fate, not the remote's way.
+        remoteGit("update-ref", "refs/heads/main", second);
+        remoteGit("reflog", "expire", "--expire=now", "--all");
+        remoteGit("gc", "-q", "--prune=now");
+
+        assertThat(mirror.fetch(origin(), heads, Optional.empty())).containsExactly(Map.entry("main", ObjectId.fromString(second)));
+        String fourth = fleet.pushUnsigned("fourth");
+        fleet.server().resetCounters();
+
+        assertThat(pollAndFetch(origin(), List.of("main"))).containsExactly(Map.entry("main", ObjectId.fromString(fourth)));
+        // Direct again: the poll, the capabilities read anew once, the fetch. JGit's path would add an ls-refs.
+        assertThat(fleet.server().requests()).containsExactly(UPLOAD_PACK, CAPABILITIES, UPLOAD_PACK);
+        String fifth = fleet.pushUnsigned("fifth");
+        fleet.server().resetCounters();
+
+        assertThat(pollAndFetch(origin(), List.of("main"))).containsExactly(Map.entry("main", ObjectId.fromString(fifth)));
+        assertThat(fleet.server().requests()).containsExactly(UPLOAD_PACK, UPLOAD_PACK);
+    }
+
+    @Test
     void aServerWithoutProtocolV2IsFetchedFromThroughJGit() throws Exception {
         fleet.server().dropGitProtocolHeader(true);
         fleet.pushUnsigned("first");
@@ -338,6 +364,12 @@ class LocalMirrorTest {
         command.addAll(List.of(args));
         return dev.gitopsagent.testing.CommandLine.of(command).env("GIT_CONFIG_GLOBAL", "/dev/null").env("GIT_CONFIG_NOSYSTEM", "1")
                 .runChecked().stdout().strip();
+    }
+
+    private void remoteGit(String... args) {
+        List<String> command = new java.util.ArrayList<>(List.of("git", "--git-dir", fleet.remote().toString()));
+        command.addAll(List.of(args));
+        dev.gitopsagent.testing.CommandLine.of(command).env("GIT_CONFIG_GLOBAL", "/dev/null").env("GIT_CONFIG_NOSYSTEM", "1").runChecked();
     }
 
     private long packFiles() throws IOException {
