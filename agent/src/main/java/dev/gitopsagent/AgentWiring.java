@@ -285,7 +285,7 @@ public class AgentWiring {
                 new Gate(store, status, windows, clock),
                 new Fetch(mirror, baseline, status),
                 new Select(target, mirror, plan, forgeGate(config, host), store, clock),
-                new Descend(target, mirror, baseline, store),
+                new Descend(target, mirror, store),
                 new Verify(mirror, verifier, status),
                 new Realise(target, mirror, rebuild, cacheMode(deploy, stateDir, runner), store, status, clock),
                 activate,

@@ -32,27 +32,32 @@ public final class Baseline {
         this.mark = mark;
     }
 
-    Optional<String> commit() throws IOException {
+    /**
+     * A baseline commit, and whether it is the configured trust root alone because nothing was ever
+     * deployed here as far as any record says: then the root is where trust starts, not something that runs.
+     */
+    record Commit(String id, boolean onlyTheTrustRoot) {
+    }
+
+    /**
+     * Looked up once per reconcile, by the fetch, and handed on with the candidate: the descent check
+     * and the verified path start from the same commit the history was fetched down to.
+     */
+    Optional<Commit> find() throws IOException {
         Optional<String> deployed = store.current().deployed();
         if (deployed.isPresent()) {
-            return deployed;
+            return deployed.map(id -> new Commit(id, false));
         }
         Optional<String> highWater = mark.commit();
         if (highWater.isPresent()) {
             LOG.infof("no deployment on record; the high-water mark %s says %s was deployed", mark.file(), highWater.get());
-            return highWater;
+            return highWater.map(id -> new Commit(id, false));
         }
         Optional<String> running = system.runningCommit();
         if (running.isPresent()) {
             LOG.infof("no deployment on record; the running system was built from %s", running.get());
-            return running;
+            return running.map(id -> new Commit(id, false));
         }
-        return target.trustRoot();
-    }
-
-    /** Nothing was ever deployed here, as far as any record says: the baseline is the configured trust root alone. */
-    boolean isOnlyTheTrustRoot() throws IOException {
-        return store.current().deployed().isEmpty() && mark.commit().isEmpty() && system.runningCommit().isEmpty()
-                && target.trustRoot().isPresent();
+        return target.trustRoot().map(root -> new Commit(root, true));
     }
 }

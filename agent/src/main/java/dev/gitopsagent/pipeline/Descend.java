@@ -37,23 +37,21 @@ public final class Descend {
     private final Reconciler.Target target;
     private final LocalMirror mirror;
     private final StateStore store;
-    private final Baseline baseline;
 
-    public Descend(Reconciler.Target target, LocalMirror mirror, Baseline baseline, StateStore store) {
+    public Descend(Reconciler.Target target, LocalMirror mirror, StateStore store) {
         this.target = target;
         this.mirror = mirror;
         this.store = store;
-        this.baseline = baseline;
     }
 
     Step<Lineage> lineage(Select.Candidate candidate) throws IOException {
         String commit = candidate.commit();
         AgentState state = store.current();
-        Optional<String> baseline = this.baseline.commit();
+        Optional<Baseline.Commit> baseline = candidate.baseline();
         if (baseline.isPresent()) {
-            String base = baseline.get();
+            String base = baseline.get().id();
             if (base.equals(commit)) {
-                if (this.baseline.isOnlyTheTrustRoot()) {
+                if (baseline.get().onlyTheTrustRoot()) {
                     // The pinned root is where trust starts, not something that runs: it is verified, built and activated
                     // like any first deployment.
                     return Step.proceed(new Lineage.Continues(candidate, Optional.empty()));
@@ -81,7 +79,7 @@ public final class Descend {
                 return refuse(candidate, replay.get());
             }
         }
-        return Step.proceed(new Lineage.Continues(candidate, baseline));
+        return Step.proceed(new Lineage.Continues(candidate, baseline.map(Baseline.Commit::id)));
     }
 
     /**

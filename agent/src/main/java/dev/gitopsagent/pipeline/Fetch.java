@@ -25,8 +25,8 @@ public final class Fetch {
 
     private static final Logger LOG = Logger.getLogger(Fetch.class);
 
-    /** The fetched branch heads, and the advertised heads a decision about them is valid for. */
-    record Fetched(String mainBranch, Map<String, ObjectId> ids, String observedHeads) {
+    /** The fetched branch heads, the advertised heads a decision about them is valid for, and the baseline fetched down to. */
+    record Fetched(String mainBranch, Map<String, ObjectId> ids, String observedHeads, Optional<Baseline.Commit> baseline) {
     }
 
     private final LocalMirror mirror;
@@ -40,9 +40,11 @@ public final class Fetch {
     }
 
     Step<Fetched> commits(Probe.RemoteHeads heads) throws IOException {
+        // The verified path starts at the baseline, so the mirror needs the history down to it.
+        Optional<Baseline.Commit> base = baseline.find();
         Map<String, ObjectId> fetched;
         try {
-            fetched = fetch(heads.remote(), heads);
+            fetched = fetch(heads.remote(), heads, base.map(Baseline.Commit::id).map(ObjectId::fromString));
         } catch (IOException e) {
             Optional<FetchRefusedException> refused = FetchRefusedException.in(e);
             if (refused.isEmpty()) {
@@ -53,12 +55,10 @@ public final class Fetch {
                     heads.describe(), refused.get().reason().label()));
         }
         status.remoteHeadCommittedAt(mirror.commitTime(fetched.get(heads.mainBranch())).orElse(null));
-        return Step.proceed(new Fetched(heads.mainBranch(), fetched, heads.describe()));
+        return Step.proceed(new Fetched(heads.mainBranch(), fetched, heads.describe(), base));
     }
 
-    private Map<String, ObjectId> fetch(Remote remote, Probe.RemoteHeads heads) throws IOException {
-        // The verified path starts at the baseline, so the mirror needs the history down to it.
-        Optional<ObjectId> base = baseline.commit().map(ObjectId::fromString);
+    private Map<String, ObjectId> fetch(Remote remote, Probe.RemoteHeads heads, Optional<ObjectId> base) throws IOException {
         Map<String, ObjectId> fetched;
         try {
             fetched = mirror.fetch(remote, heads.ids(), base);

@@ -32,10 +32,12 @@ public final class Select {
     private static final Logger LOG = Logger.getLogger(Select.class);
 
     /**
-     * What one reconcile may deploy: a commit, from which branch, activated how, and the advertised
-     * heads the decision about it is valid for.
+     * What one reconcile may deploy: a commit, from which branch, activated how, the advertised
+     * heads the decision about it is valid for, and the baseline it must descend from (the one the
+     * fetch brought the history down to).
      */
-    record Candidate(String commit, String branch, Action action, boolean testing, String observedHeads) {
+    record Candidate(String commit, String branch, Action action, boolean testing, String observedHeads,
+            Optional<Baseline.Commit> baseline) {
     }
 
     private final Reconciler.Target target;
@@ -62,13 +64,13 @@ public final class Select {
             ObjectId testing = fetched.ids().get(testingBranch.get());
             if (!testing.equals(main) && History.descendsFrom(mirror.repository(), testing, main)) {
                 Action action = target.action().runsAnything() ? Action.TEST : Action.DRY_RUN;
-                return Step.proceed(new Candidate(testing.name(), testingBranch.get(), action, true, fetched.observedHeads()));
+                return Step.proceed(new Candidate(testing.name(), testingBranch.get(), action, true, fetched.observedHeads(), fetched.baseline()));
             }
             if (!testing.equals(main)) {
                 LOG.infof("%s does not sit on top of %s; deploying %s", testingBranch.get(), target.branch(), target.branch());
             }
         }
-        return Step.proceed(new Candidate(main.name(), target.branch(), target.action(), false, fetched.observedHeads()));
+        return Step.proceed(new Candidate(main.name(), target.branch(), target.action(), false, fetched.observedHeads(), fetched.baseline()));
     }
 
     /**
