@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.IntConsumer;
 
 import org.eclipse.jgit.errors.CorruptObjectException;
 import org.eclipse.jgit.lib.AnyObjectId;
@@ -69,12 +70,21 @@ final class LinkRecordingChecker extends ObjectChecker {
     /** The parents a (checked) commit names. */
     static Set<ObjectId> parents(byte[] commit) {
         Set<ObjectId> parents = new HashSet<>();
+        forEachParent(commit, hex -> parents.add(ObjectId.fromString(commit, hex)));
+        return parents;
+    }
+
+    /**
+     * Hands on where each parent's hex id starts in a (checked) commit: "tree <hex>\n", then any
+     * number of "parent <hex>\n" lines before the author. The one parser of parent lines, for the
+     * links a fetched commit records and for the parents a shallow first sync cut off.
+     */
+    private static void forEachParent(byte[] commit, IntConsumer hex) {
         int position = TREE_HEADER + HEX + 1;
         while (startsWith(commit, position, PARENT)) {
-            parents.add(ObjectId.fromString(commit, position + PARENT.length));
+            hex.accept(position + PARENT.length);
             position += PARENT.length + HEX + 1;
         }
-        return parents;
     }
 
     private static boolean has(ObjectReader reader, ObjectId id) {
@@ -85,14 +95,10 @@ final class LinkRecordingChecker extends ObjectChecker {
         }
     }
 
-    /** "tree <hex>\n", then any number of "parent <hex>\n" lines before the author. */
+    /** A commit links to its tree and its parents. */
     private void commitLinks(byte[] raw) {
         noteHex(raw, TREE_HEADER);
-        int position = TREE_HEADER + HEX + 1;
-        while (startsWith(raw, position, PARENT)) {
-            noteHex(raw, position + PARENT.length);
-            position += PARENT.length + HEX + 1;
-        }
+        forEachParent(raw, hex -> noteHex(raw, hex));
     }
 
     /** Entries "<mode> <name>\0<20-byte id>"; a gitlink names a commit of another repository, which is never here. */
