@@ -37,6 +37,14 @@ public final class RebootPolicy {
             boolean runsAnything) {
     }
 
+    /**
+     * A pending reboot held by another wave: the slot that holds it, and {@code allowedFrom}, the first
+     * moment inside a reboot window and clear of other waves' slots (later slots can make it later than
+     * the holding slot's end).
+     */
+    public record Hold(RebootClearance.Held slot, Instant allowedFrom) {
+    }
+
     private final Settings settings;
     private final RebootClearance clearance;
     private final Path stateDir;
@@ -78,18 +86,19 @@ public final class RebootPolicy {
 
     /**
      * While a reboot is pending: the other wave's slot that holds it at the first moment a reboot
-     * window allows it (now, if one is open). Empty when nothing is pending, no window is configured
-     * or no slot holds it.
+     * window allows it (now, if one is open), and when the reboot is allowed. Empty when nothing is
+     * pending, no window is configured or no slot holds it.
      */
-    public Optional<RebootClearance.Held> heldByWave(Instant now) {
+    public Optional<Hold> hold(Instant now) {
         if (settings.windows().windows().isEmpty() || pending().isEmpty()) {
             return Optional.empty();
         }
-        return clearance.at(settings.windows().openFrom(now)) instanceof RebootClearance.Held held ? Optional.of(held) : Optional.empty();
+        return clearance.at(settings.windows().openFrom(now)) instanceof RebootClearance.Held held
+                ? Optional.of(new Hold(held, nextReboot(now))) : Optional.empty();
     }
 
     /** The first moment from {@code now} on inside a reboot window and clear of other waves' slots. */
-    public Instant nextReboot(Instant now) {
+    private Instant nextReboot(Instant now) {
         return clearance.nextReboot(now, settings.windows());
     }
 

@@ -74,8 +74,7 @@ public final class RolloutStatus {
      * window and clear of other waves' slots).
      */
     public Optional<Instant> rebootBlockedUntil() {
-        Instant now = clock.instant();
-        return reboot.heldByWave(now).map(held -> reboot.nextReboot(now));
+        return reboot.hold(clock.instant()).map(RebootPolicy.Hold::allowedFrom);
     }
 
     public int wave() {
@@ -101,7 +100,7 @@ public final class RolloutStatus {
         Optional<Evaluation> waiting = waiting();
         Optional<Instant> closedUntil = windows.closedUntil(now);
         List<String> rebootPending = reboot.pending();
-        Optional<RebootClearance.Held> heldByWave = reboot.heldByWave(now);
+        Optional<RebootPolicy.Hold> hold = reboot.hold(now);
         return new Report(plan.wave().number(), plan.wave().derived(), plan.waves(), plan.soak().toString(), windows.texts(),
                 windows.windows().isEmpty() ? null : closedUntil.isEmpty(),
                 closedUntil.orElse(null),
@@ -113,7 +112,7 @@ public final class RolloutStatus {
                 store.current().pendingOverride().map(OperatorOverride::kind).map(OperatorOverride.Kind::word).orElse(null),
                 rebootPending, reboot.windows().texts(),
                 rebootPending.isEmpty() ? null : reboot.windows().closedUntil(now).orElse(null),
-                heldByWave.map(RebootClearance.Held::describe).orElse(null),
-                heldByWave.map(held -> reboot.nextReboot(now)).orElse(null));
+                hold.map(RebootPolicy.Hold::slot).map(RebootClearance.Held::describe).orElse(null),
+                hold.map(RebootPolicy.Hold::allowedFrom).orElse(null));
     }
 }
