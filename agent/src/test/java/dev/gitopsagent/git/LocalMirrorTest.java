@@ -222,9 +222,9 @@ class LocalMirrorTest {
         Map<String, ObjectId> heads = mirror.remoteHeads(origin(), List.of("main"));
         // Between poll and fetch the branch is force-pushed back and the server prunes the polled commit:
         // its upload-pack answers the direct fetch with "not our ref". That is this commit's fate, not the remote's way.
-        remoteGit("update-ref", "refs/heads/main", second);
-        remoteGit("reflog", "expire", "--expire=now", "--all");
-        remoteGit("gc", "-q", "--prune=now");
+        gitIn(fleet.remote(), "update-ref", "refs/heads/main", second);
+        gitIn(fleet.remote(), "reflog", "expire", "--expire=now", "--all");
+        gitIn(fleet.remote(), "gc", "-q", "--prune=now");
 
         assertThat(mirror.fetch(origin(), heads, Optional.empty())).containsExactly(Map.entry("main", ObjectId.fromString(second)));
         String fourth = fleet.pushUnsigned("fourth");
@@ -338,8 +338,7 @@ class LocalMirrorTest {
         assertThat(git("rev-parse", "refs/heads/main")).isEqualTo(head);
         git("fsck", "--full", "--strict", "--no-dangling");
         assertThat(git("rev-list", "--count", "--objects", "refs/heads/main")).isEqualTo(
-                CommandLine.of("git", "--git-dir", fleet.remote().toString(), "rev-list", "--count", "--objects", "refs/heads/main")
-                        .env("GIT_CONFIG_GLOBAL", "/dev/null").env("GIT_CONFIG_NOSYSTEM", "1").runChecked().stdout().strip());
+                gitIn(fleet.remote(), "rev-list", "--count", "--objects", "refs/heads/main"));
         assertThat(git("config", "fetch.autogc")).as("JGit's whole-repository gc stays off").isEqualTo("false");
     }
 
@@ -359,17 +358,16 @@ class LocalMirrorTest {
         mirror = LocalMirror.open(state.resolve("repo.git"), "main", access, FetchBounds.configured(config.repository()), () -> false);
     }
 
+    /** The real git CLI on the mirror. */
     private String git(String... args) {
-        List<String> command = new java.util.ArrayList<>(List.of("git", "--git-dir", mirror.directory().toString()));
-        command.addAll(List.of(args));
-        return dev.gitopsagent.testing.CommandLine.of(command).env("GIT_CONFIG_GLOBAL", "/dev/null").env("GIT_CONFIG_NOSYSTEM", "1")
-                .runChecked().stdout().strip();
+        return gitIn(mirror.directory(), args);
     }
 
-    private void remoteGit(String... args) {
-        List<String> command = new java.util.ArrayList<>(List.of("git", "--git-dir", fleet.remote().toString()));
+    /** The real git CLI on a repository (the mirror, or the server's as its operator would run it), isolated from any user config. */
+    private static String gitIn(Path gitDir, String... args) {
+        List<String> command = new java.util.ArrayList<>(List.of("git", "--git-dir", gitDir.toString()));
         command.addAll(List.of(args));
-        dev.gitopsagent.testing.CommandLine.of(command).env("GIT_CONFIG_GLOBAL", "/dev/null").env("GIT_CONFIG_NOSYSTEM", "1").runChecked();
+        return CommandLine.of(command).env("GIT_CONFIG_GLOBAL", "/dev/null").env("GIT_CONFIG_NOSYSTEM", "1").runChecked().stdout().strip();
     }
 
     private long packFiles() throws IOException {
