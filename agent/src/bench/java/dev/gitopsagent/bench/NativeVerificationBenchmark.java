@@ -34,17 +34,20 @@ final class NativeVerificationBenchmark {
         SignedHistory openPgp = SignedHistory.openPgp(cache, commits, git);
         SignedHistory ssh = SignedHistory.ssh(cache, commits, git);
         String loadBefore = ProcStat.loadAverage();
-        List<String> rates = new ArrayList<>();
-        rates.add("OpenPGP " + measure("OpenPGP", openPgp, Map.of("gitops.trust.openpgp-keys", openPgp.openPgpKeys().toString()), work, report));
-        rates.add("SSH " + measure("SSH", ssh, Map.of("gitops.trust.allowed-signers", ssh.allowedSigners().toString()), work, report));
+        double openPgpRate = measure("OpenPGP", openPgp, Map.of("gitops.trust.openpgp-keys", openPgp.openPgpKeys().toString()), work, report);
+        double sshRate = measure("SSH", ssh, Map.of("gitops.trust.allowed-signers", ssh.allowedSigners().toString()), work, report);
         report.note("nativeverify: `uptime` load averages " + loadBefore + " before, " + ProcStat.loadAverage() + " after; executable "
                 + runner.getFileName() + ", " + Files.size(runner) / (1 << 20) + " MiB.");
-        report.add(new TargetCheck("verification >= 2,000 commits/s (native executable, CPU)", String.join(", ", rates),
-                rates.stream().allMatch(rate -> Double.parseDouble(rate.replaceAll("[^0-9.]", "")) >= 2000)));
+        report.add(new TargetCheck("verification >= 2,000 commits/s (native executable, CPU)",
+                "OpenPGP " + perSecond(openPgpRate) + ", SSH " + perSecond(sshRate), openPgpRate >= 2000 && sshRate >= 2000));
     }
 
-    /** Returns the rate by CPU time, in commits per second, as text. */
-    private String measure(String format, SignedHistory history, Map<String, String> trust, Path work, Report report) throws Exception {
+    private static String perSecond(double rate) {
+        return String.format(Locale.ROOT, "%,.0f commits/s", rate);
+    }
+
+    /** Returns the rate by CPU time, in commits per second. */
+    private double measure(String format, SignedHistory history, Map<String, String> trust, Path work, Report report) throws Exception {
         int size = history.size();
         List<Double> allWall = new ArrayList<>();
         List<Double> allCpu = new ArrayList<>();
@@ -85,10 +88,9 @@ final class NativeVerificationBenchmark {
                 "CPU " + Row.millis(Samples.of(allCpu).median())));
         report.add(Row.figure(benchmark, "agent, the head alone verified (launch -> ready)", runs, Row.millis(Samples.of(headWall).median()), "-",
                 "CPU " + Row.millis(Samples.of(headCpu).median())));
-        String rate = String.format(Locale.ROOT, "%,.0f commits/s", (size - 1) / (cpuMillis / 1000));
+        double rate = (size - 1) / (cpuMillis / 1000);
         report.add(Row.figure(benchmark, "difference: verifying " + (size - 1) + " more commits", runs, Row.millis(wallMillis), "-",
-                "CPU " + Row.millis(cpuMillis) + ", " + rate + " by CPU, "
-                        + String.format(Locale.ROOT, "%,.0f commits/s", (size - 1) / (wallMillis / 1000)) + " by wall time"));
+                "CPU " + Row.millis(cpuMillis) + ", " + perSecond(rate) + " by CPU, " + perSecond((size - 1) / (wallMillis / 1000)) + " by wall time"));
         return rate;
     }
 }
