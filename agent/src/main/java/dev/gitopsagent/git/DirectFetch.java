@@ -49,6 +49,8 @@ final class DirectFetch extends HttpTransport implements PackTransport {
 
     /** The longest capability advertisement kept; a protocol v2 one is a few hundred bytes. */
     static final int MAX_ADVERTISEMENT_BYTES = 64 * 1024;
+    /** The payload that starts a protocol error line, after its four hex digits of length. */
+    private static final byte[] ERROR_LINE = "ERR ".getBytes(StandardCharsets.US_ASCII);
 
     private final Map<String, ObjectId> heads;
     /** The capability advertisement of each remote that sent a protocol v2 one, by URL; shared by every fetch of a mirror. */
@@ -236,8 +238,6 @@ final class DirectFetch extends HttpTransport implements PackTransport {
             return answer;
         }
     }
-
-    private static final byte[] ERROR_LINE = "ERR ".getBytes(StandardCharsets.US_ASCII);
 
     /** Whether the answer's first pkt-line (four hex digits of length, then the payload) is an {@code ERR} line; reads nothing off it. */
     private static boolean startsWithErrorLine(InputStream answer) throws IOException {
