@@ -1,5 +1,10 @@
 package dev.gitopsagent.bench;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -47,21 +52,26 @@ final class PollBenchmark {
                 ServerSeries agentPolls = new ServerSeries();
                 ServerSeries lsRemotes = new ServerSeries();
                 ServerSeries fetches = new ServerSeries();
+                ServerSeries capabilityGets = new ServerSeries();
                 String loadBefore = ProcStat.loadAverage();
                 for (int i = 0; i < warmup + runs; i++) {
                     var poll = server.measure(() -> InProcess.measure(() -> requireUnchanged(agent.reconcile())));
                     var listed = server.measure(() -> shell.time(work, lsRemote));
                     var fetched = server.measure(() -> shell.time(clone, fetch));
+                    var advertised = server.measure(() -> InProcess.measure(() -> capabilityGet(url)));
                     if (i >= warmup) {
                         agentPolls.add(poll.result(), poll.load());
                         lsRemotes.add(listed.result(), listed.load());
                         fetches.add(fetched.result(), fetched.load());
+                        capabilityGets.add(advertised.result(), advertised.load());
                     }
                 }
                 report.add(ServerRow.of(NAME, "agent (in-process reconcile, warm JVM)", agentPolls,
                         "client CPU = reconcile thread; one protocol v2 ls-refs POST"));
                 report.add(ServerRow.of(NAME, "git ls-remote <url> refs/heads/main", lsRemotes, "client CPU = git + git-remote-http"));
                 report.add(ServerRow.of(NAME, "git fetch (up-to-date bare clone)", fetches, "client CPU = git + helpers"));
+                report.add(ServerRow.of(NAME, "git ls-remote's first request alone: GET info/refs, protocol v2", capabilityGets,
+                        "client CPU = the benchmark's thread; the capability advertisement, no refs"));
                 report.note("no-change poll: server CPU from " + server.cpuSource() + ".");
                 report.note("no-change poll: `uptime` load averages " + loadBefore + " before, " + ProcStat.loadAverage() + " after.");
                 double agentWall = agentPolls.wallMillis().median();
@@ -69,6 +79,9 @@ final class PollBenchmark {
                 double serverRatio = agentPolls.serverCpuMeanMillis() / lsRemotes.serverCpuMeanMillis();
                 report.add(new Ratio("poll wall: agent / git ls-remote", agentWall / lsWall, "median wall time, nginx; at most 0.5 meets the target"));
                 report.add(new Ratio("poll server CPU: agent / git ls-remote", serverRatio, "mean server CPU per poll, nginx"));
+                report.add(new Ratio("poll server CPU: git ls-remote's capability GET alone / git ls-remote",
+                        capabilityGets.serverCpuMeanMillis() / lsRemotes.serverCpuMeanMillis(),
+                        "the least server CPU a one-request poll can cost, against git ls-remote (see the class comment)"));
                 report.add(new Ratio("poll client CPU: agent / git ls-remote", agentPolls.cpuMillis().median() / lsRemotes.cpuMillis().median(),
                         "median client CPU"));
                 report.add(new Ratio("poll bytes: agent / git ls-remote", agentPolls.bytes().median() / lsRemotes.bytes().median(),
@@ -79,6 +92,18 @@ final class PollBenchmark {
                                 Row.millis(lsRemotes.serverCpuMeanMillis())),
                         agentWall <= 0.5 * lsWall && serverRatio <= 0.5));
             }
+        }
+    }
+
+    /** What {@code git ls-remote} asks first over protocol v2: the capabilities, no refs. */
+    private static void capabilityGet(String url) throws IOException {
+        HttpURLConnection http = (HttpURLConnection) URI.create(url + "/info/refs?service=git-upload-pack").toURL().openConnection();
+        http.setRequestProperty("Git-Protocol", "version=2");
+        if (http.getResponseCode() != 200) {
+            throw new IOException("capability advertisement answered " + http.getResponseCode());
+        }
+        try (InputStream in = http.getInputStream()) {
+            in.transferTo(OutputStream.nullOutputStream());
         }
     }
 
