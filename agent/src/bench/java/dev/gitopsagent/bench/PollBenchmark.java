@@ -2,9 +2,9 @@ package dev.gitopsagent.bench;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -102,8 +102,13 @@ final class PollBenchmark {
         if (http.getResponseCode() != 200) {
             throw new IOException("capability advertisement answered " + http.getResponseCode());
         }
+        String answer;
         try (InputStream in = http.getInputStream()) {
-            in.transferTo(OutputStream.nullOutputStream());
+            answer = new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8);
+        }
+        // A server that ignored Git-Protocol would send a protocol v0 ref advertisement: a different, costlier request.
+        if (!answer.contains("version 2\n")) {
+            throw new IOException("the server did not answer with a protocol v2 capability advertisement");
         }
     }
 
