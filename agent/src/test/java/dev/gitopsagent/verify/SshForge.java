@@ -1,13 +1,16 @@
 package dev.gitopsagent.verify;
 
 import java.io.InputStream;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Locale;
+import java.util.function.UnaryOperator;
 
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.signature.BuiltinSignatures;
@@ -16,16 +19,49 @@ import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.apache.sshd.common.util.security.SecurityUtils;
 
 /**
- * An SSH signature (PROTOCOL.sshsig) over any hash algorithm, which {@code ssh-keygen -Y sign}
- * refuses to make: the weak-hash attack, made with the key ssh-keygen generated. Test-only.
+ * SSH signatures (PROTOCOL.sshsig) that {@code ssh-keygen -Y sign} refuses to make, made with the key
+ * ssh-keygen generated: over any hash algorithm (the weak-hash attack), and with the Ed25519 scalar
+ * not reduced (the malleability attack). Test-only.
  */
 final class SshForge {
+
+    /** The order of the Ed25519 base point, 2^252 + 27742317777372353535851937790883648493 (RFC 8032). */
+    private static final BigInteger GROUP_ORDER = BigInteger.TWO.pow(252).add(new BigInteger("27742317777372353535851937790883648493"));
 
     private SshForge() {
     }
 
     /** Signs {@code payload} for namespace git with the ed25519 key in {@code privateKey}, hashing it with {@code hash} ("sha1"). */
     static byte[] sign(Path privateKey, String hash, byte[] payload) {
+        return sign(privateKey, hash, payload, UnaryOperator.identity());
+    }
+
+    /**
+     * A valid sha512 signature of {@code payload} whose scalar S (the second half) has the group order
+     * added: the same point equations hold, so a verifier that does not require S below the order
+     * accepts a second signature for one message, which RFC 8032 forbids.
+     */
+    static byte[] signWithUnreducedScalar(Path privateKey, byte[] payload) {
+        return sign(privateKey, "sha512", payload, signature -> {
+            byte[] s = reversed(Arrays.copyOfRange(signature, 32, 64));
+            byte[] unreduced = new BigInteger(1, s).add(GROUP_ORDER).toByteArray();
+            byte[] littleEndian = reversed(unreduced);
+            byte[] out = signature.clone();
+            Arrays.fill(out, 32, 64, (byte) 0);
+            System.arraycopy(littleEndian, 0, out, 32, Math.min(32, littleEndian.length));
+            return out;
+        });
+    }
+
+    private static byte[] reversed(byte[] bytes) {
+        byte[] out = new byte[bytes.length];
+        for (int i = 0; i < bytes.length; i++) {
+            out[i] = bytes[bytes.length - 1 - i];
+        }
+        return out;
+    }
+
+    private static byte[] sign(Path privateKey, String hash, byte[] payload, UnaryOperator<byte[]> rawSignature) {
         try {
             KeyPair pair;
             try (InputStream in = Files.newInputStream(privateKey)) {
@@ -43,7 +79,7 @@ final class SshForge {
             signer.update(null, signed.getCompactData());
             ByteArrayBuffer signatureBlob = new ByteArrayBuffer();
             signatureBlob.putString("ssh-ed25519");
-            signatureBlob.putBytes(signer.sign(null));
+            signatureBlob.putBytes(rawSignature.apply(signer.sign(null)));
             ByteArrayBuffer publicKey = new ByteArrayBuffer();
             publicKey.putRawPublicKey(pair.getPublic());
             ByteArrayBuffer blob = new ByteArrayBuffer();

@@ -73,6 +73,9 @@ class TrustAttackTest {
                         "gpg 2.2 still accepts SHA-1 data signatures"),
                 row("SSH signature over sha1 (forged: ssh-keygen only makes sha256/sha512)", TrustAttackTest::sha1Ssh, Reason.WEAK_HASH, false,
                         SAME),
+                row("SSH signature whose Ed25519 scalar is not reduced (a second signature for a message alice signed)",
+                        TrustAttackTest::unreducedScalarSsh, Reason.BAD_SIGNATURE, true,
+                        "OpenSSH accepts a scalar up to 2^253; the agent requires it below the group order (RFC 8032), so each signed message has one signature"),
                 row("expired SSH certificate, commit dated now", lab -> certificateSigned(lab, "20200101:20200102", null),
                         Reason.EXPIRED_CERTIFICATE, false, SAME),
                 row("expired SSH certificate, commit backdated into its validity", lab -> certificateSigned(lab, "20200101:20200102",
@@ -252,6 +255,11 @@ class TrustAttackTest {
     private static String sha1Ssh(TrustLab lab) {
         lab.deployed().trustSsh(alice());
         return lab.repo.commitWithSignature("signed over sha1", payload -> SshForge.sign(TestKeys.trustedSsh().privateKey(), "sha1", payload));
+    }
+
+    private static String unreducedScalarSsh(TrustLab lab) {
+        lab.deployed().trustSsh(alice());
+        return lab.repo.commitWithSignature("second signature", payload -> SshForge.signWithUnreducedScalar(TestKeys.trustedSsh().privateKey(), payload));
     }
 
     /** An SSH certificate from a CA the host trusts, valid for {@code validity} (ssh-keygen -V), used to sign a commit dated {@code date}. */
