@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.common.signature.BuiltinSignatures;
 import org.apache.sshd.common.signature.Signature;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
@@ -38,7 +39,13 @@ final class SshVerifier {
      * A key (or certificate) blob as read once: decoding an Ed25519 point is a square root, and a
      * certificate's CA signature a verification, per commit otherwise.
      */
-    private record Key(OpenSshCertificate certificate, boolean signedByCa, PublicKey signingKey, String fingerprint) {
+    private record Key(OpenSshCertificate certificate, boolean signedByCa, PublicKey signingKey, Optional<Ed25519Check> ed25519,
+            String fingerprint) {
+
+        /** Whether the signing key made {@code signature} over {@code data} with {@code algorithm}. */
+        boolean signed(String algorithm, byte[] data, byte[] signature) {
+            return verifies(algorithm, signingKey, ed25519, data, signature);
+        }
     }
 
     /** By the blob's exact bytes, so a cached entry is what parsing those bytes again would give. */
@@ -54,7 +61,6 @@ final class SshVerifier {
             return refused(commit, Reason.BAD_SIGNATURE, null, "unreadable SSH signature: " + e.getMessage());
         }
         OpenSshCertificate certificate = read.certificate();
-        PublicKey signingKey = read.signingKey();
         String fingerprint = read.fingerprint();
         if (!NAMESPACE.equals(parsed.namespace())) {
             return refused(commit, Reason.BAD_SIGNATURE, null, "SSH key " + fingerprint + " signed for namespace \""
@@ -68,8 +74,7 @@ final class SshVerifier {
             return refused(commit, Reason.WEAK_HASH, null, "SSH signature by " + fingerprint + " uses " + parsed.signatureAlgorithm()
                     + " (SHA-1); RSA keys must sign with rsa-sha2-256 or rsa-sha2-512");
         }
-        if (!verifies(parsed.signatureAlgorithm(), signingKey, parsed.signedData(hash(parsed.hashAlgorithm(), commit.payload())),
-                parsed.signature())) {
+        if (!read.signed(parsed.signatureAlgorithm(), parsed.signedData(hash(parsed.hashAlgorithm(), commit.payload())), parsed.signature())) {
             return refused(commit, Reason.BAD_SIGNATURE, null, "SSH key " + fingerprint);
         }
         return certificate == null ? checkKey(commit, signers, keySource, parsed.publicKey(), fingerprint, committed)
@@ -85,7 +90,7 @@ final class SshVerifier {
         PublicKey key = new ByteArrayBuffer(blob).getRawPublicKey();
         OpenSshCertificate certificate = key instanceof OpenSshCertificate c ? c : null;
         PublicKey signingKey = certificate == null ? key : certificate.getCertPubKey();
-        Key read = new Key(certificate, certificate != null && caSignatureVerifies(certificate), signingKey,
+        Key read = new Key(certificate, certificate != null && caSignatureVerifies(certificate), signingKey, Ed25519Check.of(signingKey),
                 KeyUtils.getFingerPrint(signingKey));
         if (keys.size() >= MAX_CACHED_KEYS) {
             keys.clear();
@@ -177,11 +182,15 @@ final class SshVerifier {
      * it was read from, which is how {@link #verify} reads it.
      */
     private static boolean caSignatureVerifies(OpenSshCertificate certificate) {
-        return verifies(certificate.getSignatureAlgorithm(), certificate.getCaPubKey(), certificate.getMessage(),
-                certificate.getRawSignature());
+        PublicKey ca = certificate.getCaPubKey();
+        return verifies(certificate.getSignatureAlgorithm(), ca, Ed25519Check.of(ca), certificate.getMessage(), certificate.getRawSignature());
     }
 
-    private static boolean verifies(String algorithm, PublicKey key, byte[] data, byte[] signature) {
+    /** Ed25519 with {@code ed25519} (BouncyCastle, see {@link Ed25519Check}); every other algorithm through MINA SSHD. */
+    private static boolean verifies(String algorithm, PublicKey key, Optional<Ed25519Check> ed25519, byte[] data, byte[] signature) {
+        if (KeyPairProvider.SSH_ED25519.equals(algorithm)) {
+            return ed25519.isPresent() && ed25519.get().verifies(data, signature);
+        }
         BuiltinSignatures factory = BuiltinSignatures.fromFactoryName(algorithm);
         if (factory == null || !factory.isSupported()
                 || !KeyUtils.getCanonicalKeyType(KeyUtils.getKeyType(key)).equals(KeyUtils.getCanonicalKeyType(algorithm))) {

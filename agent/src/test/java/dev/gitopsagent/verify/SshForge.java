@@ -53,6 +53,26 @@ final class SshForge {
         });
     }
 
+    /**
+     * The Ed25519 key whose point is the identity, of order 1: with it, R = identity and S = 0
+     * satisfy the verification equation for every message, so anyone can sign as it.
+     */
+    static byte[] identityKeyBlob() {
+        byte[] point = new byte[32];
+        point[0] = 1;
+        ByteArrayBuffer key = new ByteArrayBuffer();
+        key.putString("ssh-ed25519");
+        key.putBytes(point);
+        return key.getCompactData();
+    }
+
+    /** A signature (sha512) by {@link #identityKeyBlob()}, made without any secret: the same for every message. */
+    static byte[] signWithIdentityKey() {
+        byte[] signature = new byte[64];
+        signature[0] = 1;
+        return armor(identityKeyBlob(), "sha512", signature);
+    }
+
     private static byte[] reversed(byte[] bytes) {
         byte[] out = new byte[bytes.length];
         for (int i = 0; i < bytes.length; i++) {
@@ -77,23 +97,28 @@ final class SshForge {
             Signature signer = BuiltinSignatures.ed25519.create();
             signer.initSigner(null, pair.getPrivate());
             signer.update(null, signed.getCompactData());
-            ByteArrayBuffer signatureBlob = new ByteArrayBuffer();
-            signatureBlob.putString("ssh-ed25519");
-            signatureBlob.putBytes(rawSignature.apply(signer.sign(null)));
             ByteArrayBuffer publicKey = new ByteArrayBuffer();
             publicKey.putRawPublicKey(pair.getPublic());
-            ByteArrayBuffer blob = new ByteArrayBuffer();
-            blob.putRawBytes("SSHSIG".getBytes(StandardCharsets.US_ASCII));
-            blob.putUInt(1);
-            blob.putBytes(publicKey.getCompactData());
-            blob.putString("git");
-            blob.putString("");
-            blob.putString(hash);
-            blob.putBytes(signatureBlob.getCompactData());
-            String base64 = Base64.getMimeEncoder(70, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(blob.getCompactData());
-            return ("-----BEGIN SSH SIGNATURE-----\n" + base64 + "\n-----END SSH SIGNATURE-----\n").getBytes(StandardCharsets.US_ASCII);
+            return armor(publicKey.getCompactData(), hash, rawSignature.apply(signer.sign(null)));
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The armored SSHSIG blob (namespace git) of an Ed25519 signature R || S by the key {@code publicKey}. */
+    private static byte[] armor(byte[] publicKey, String hash, byte[] rawSignature) {
+        ByteArrayBuffer signatureBlob = new ByteArrayBuffer();
+        signatureBlob.putString("ssh-ed25519");
+        signatureBlob.putBytes(rawSignature);
+        ByteArrayBuffer blob = new ByteArrayBuffer();
+        blob.putRawBytes("SSHSIG".getBytes(StandardCharsets.US_ASCII));
+        blob.putUInt(1);
+        blob.putBytes(publicKey);
+        blob.putString("git");
+        blob.putString("");
+        blob.putString(hash);
+        blob.putBytes(signatureBlob.getCompactData());
+        String base64 = Base64.getMimeEncoder(70, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(blob.getCompactData());
+        return ("-----BEGIN SSH SIGNATURE-----\n" + base64 + "\n-----END SSH SIGNATURE-----\n").getBytes(StandardCharsets.US_ASCII);
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Base64;
 import java.util.Date;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -76,6 +77,9 @@ class TrustAttackTest {
                 row("SSH signature whose Ed25519 scalar is not reduced (a second signature for a message alice signed)",
                         TrustAttackTest::unreducedScalarSsh, Reason.BAD_SIGNATURE, true,
                         "OpenSSH accepts a scalar up to 2^253; the agent requires it below the group order (RFC 8032), so each signed message has one signature"),
+                row("allowed_signers lists an Ed25519 key of order 1 (the identity point), for which anyone can sign",
+                        TrustAttackTest::identityKeySsh, Reason.BAD_SIGNATURE, true,
+                        "OpenSSH does not check the key's order; the agent requires a key of the prime-order group"),
                 row("expired SSH certificate, commit dated now", lab -> certificateSigned(lab, "20200101:20200102", null),
                         Reason.EXPIRED_CERTIFICATE, false, SAME),
                 row("expired SSH certificate, commit backdated into its validity", lab -> certificateSigned(lab, "20200101:20200102",
@@ -260,6 +264,11 @@ class TrustAttackTest {
     private static String unreducedScalarSsh(TrustLab lab) {
         lab.deployed().trustSsh(alice());
         return lab.repo.commitWithSignature("second signature", payload -> SshForge.signWithUnreducedScalar(TestKeys.trustedSsh().privateKey(), payload));
+    }
+
+    private static String identityKeySsh(TrustLab lab) {
+        lab.deployed().trustSsh("alice@example.test ssh-ed25519 " + Base64.getEncoder().encodeToString(SshForge.identityKeyBlob()));
+        return lab.repo.commitWithSignature("signed by nobody", payload -> SshForge.signWithIdentityKey());
     }
 
     /** An SSH certificate from a CA the host trusts, valid for {@code validity} (ssh-keygen -V), used to sign a commit dated {@code date}. */
