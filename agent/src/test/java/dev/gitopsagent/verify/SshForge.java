@@ -19,9 +19,10 @@ import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.apache.sshd.common.util.security.SecurityUtils;
 
 /**
- * SSH signatures (PROTOCOL.sshsig) that {@code ssh-keygen -Y sign} refuses to make, made with the key
- * ssh-keygen generated: over any hash algorithm (the weak-hash attack), and with the Ed25519 scalar
- * not reduced (the malleability attack). Test-only.
+ * SSH signatures (PROTOCOL.sshsig) that {@code ssh-keygen -Y sign} refuses to make: with the key
+ * ssh-keygen generated, over any hash algorithm (the weak-hash attack) and with the Ed25519 scalar
+ * not reduced (the malleability attack); and, with no secret at all, one for the Ed25519 key of
+ * order 1. Test-only.
  */
 final class SshForge {
 
