@@ -1,9 +1,7 @@
 package dev.gitopsagent.verify;
 
-import java.security.PublicKey;
 import java.util.Optional;
 
-import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
@@ -27,18 +25,10 @@ final class Ed25519Check {
         this.point = point;
     }
 
-    /** The check for {@code key}, if it is an Ed25519 key (not a security-key one) whose point is valid. */
-    static Optional<Ed25519Check> of(PublicKey key) {
-        if (!KeyPairProvider.SSH_ED25519.equals(KeyUtils.getKeyType(key))) {
-            return Optional.empty();
-        }
-        ByteArrayBuffer blob = new ByteArrayBuffer();
-        blob.putRawPublicKey(key);
-        if (!KeyPairProvider.SSH_ED25519.equals(blob.getString())) {
-            return Optional.empty();
-        }
-        byte[] encoded = blob.getBytes();
-        if (encoded.length != KEY_BYTES || blob.available() != 0) {
+    /** The check for an SSH public key blob (string type, string point), if it is an Ed25519 key whose point is valid. */
+    static Optional<Ed25519Check> of(byte[] keyBlob) {
+        byte[] encoded = ed25519Field(keyBlob);
+        if (encoded.length != KEY_BYTES) {
             return Optional.empty();
         }
         return Optional.ofNullable(Ed25519.validatePublicKeyFullExport(encoded, 0)).map(Ed25519Check::new);
@@ -50,21 +40,25 @@ final class Ed25519Check {
      * certificate's signature (an encoded one is never 64 bytes long).
      */
     boolean verifies(byte[] data, byte[] signature) {
-        try {
-            byte[] raw = signature.length == SIGNATURE_BYTES ? signature : unwrap(signature);
-            return raw.length == SIGNATURE_BYTES && Ed25519.verify(raw, 0, point, data, 0, data.length);
-        } catch (RuntimeException malformed) {
-            // MINA's buffer throws on a length that runs past the end: not a signature.
-            return false;
-        }
+        byte[] raw = signature.length == SIGNATURE_BYTES ? signature : ed25519Field(signature);
+        return raw.length == SIGNATURE_BYTES && Ed25519.verify(raw, 0, point, data, 0, data.length);
     }
 
-    private static byte[] unwrap(byte[] encoded) {
-        ByteArrayBuffer buffer = new ByteArrayBuffer(encoded);
-        if (!KeyPairProvider.SSH_ED25519.equals(buffer.getString())) {
+    /**
+     * The second field of an SSH key or signature encoding whose first field names ssh-ed25519 and that
+     * has nothing after it; empty for anything else.
+     */
+    private static byte[] ed25519Field(byte[] encoded) {
+        try {
+            ByteArrayBuffer buffer = new ByteArrayBuffer(encoded);
+            if (!KeyPairProvider.SSH_ED25519.equals(buffer.getString())) {
+                return new byte[0];
+            }
+            byte[] field = buffer.getBytes();
+            return buffer.available() == 0 ? field : new byte[0];
+        } catch (RuntimeException malformed) {
+            // MINA's buffer throws on a length that runs past the end: not such an encoding.
             return new byte[0];
         }
-        byte[] raw = buffer.getBytes();
-        return buffer.available() == 0 ? raw : new byte[0];
     }
 }

@@ -90,8 +90,8 @@ final class SshVerifier {
         PublicKey key = new ByteArrayBuffer(blob).getRawPublicKey();
         OpenSshCertificate certificate = key instanceof OpenSshCertificate c ? c : null;
         PublicKey signingKey = certificate == null ? key : certificate.getCertPubKey();
-        Key read = new Key(certificate, certificate != null && caSignatureVerifies(certificate), signingKey, Ed25519Check.of(signingKey),
-                KeyUtils.getFingerPrint(signingKey));
+        Key read = new Key(certificate, certificate != null && caSignatureVerifies(certificate), signingKey,
+                Ed25519Check.of(rawBlob(signingKey)), KeyUtils.getFingerPrint(signingKey));
         if (keys.size() >= MAX_CACHED_KEYS) {
             keys.clear();
         }
@@ -183,7 +183,7 @@ final class SshVerifier {
      */
     private static boolean caSignatureVerifies(OpenSshCertificate certificate) {
         PublicKey ca = certificate.getCaPubKey();
-        return verifies(certificate.getSignatureAlgorithm(), ca, Ed25519Check.of(ca), certificate.getMessage(), certificate.getRawSignature());
+        return verifies(certificate.getSignatureAlgorithm(), ca, Ed25519Check.of(rawBlob(ca)), certificate.getMessage(), certificate.getRawSignature());
     }
 
     /** Ed25519 with {@code ed25519} (BouncyCastle, see {@link Ed25519Check}); every other algorithm through MINA SSHD. */
