@@ -2,6 +2,8 @@ package dev.gitopsagent.git;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Set;
 
 import org.eclipse.jgit.errors.RepositoryNotFoundException;
@@ -26,6 +28,9 @@ import org.eclipse.jgit.transport.PackParser;
  * ({@link #keepShallow}), since the agent re-clones rather than deepen. The section comes before the
  * pack, so the pack is refused unread and the branches stay where they were; {@link LocalMirror} puts
  * the shallow file back as it was.
+ *
+ * <p>A pack parsed into an object store that holds nothing yet, a first fetch, skips JGit's per-object
+ * collision lookup ({@link CollisionChecks}).
  */
 final class BoundedRepository extends FileRepository {
 
@@ -73,6 +78,22 @@ final class BoundedRepository extends FileRepository {
         return shallowExactly ? shallow.equals(shallowAllowed) : shallowAllowed.containsAll(shallow);
     }
 
+    /**
+     * Whether the object store is empty: no pack, no loose object, nothing a fetch left half-written, and
+     * no alternate store whose objects would count as here. Only {@code objects/info} may hold files: the
+     * stores' own bookkeeping (such as {@code packs}), which names no object.
+     */
+    boolean holdsNoObjects() throws IOException {
+        Path objects = getObjectDatabase().getDirectory().toPath();
+        Path info = objects.resolve("info");
+        if (Files.exists(info.resolve("alternates")) || Files.exists(info.resolve("http-alternates"))) {
+            return false;
+        }
+        try (var files = Files.walk(objects)) {
+            return files.noneMatch(file -> Files.isRegularFile(file) && !file.getParent().equals(info));
+        }
+    }
+
     /** Refuses a pack after shallow information that cuts history elsewhere: see the class comment. */
     private void refuseShallowHistory() throws IOException {
         if (!shallowIsAllowed()) {
@@ -103,7 +124,11 @@ final class BoundedRepository extends FileRepository {
         @Override
         public PackParser newPackParser(InputStream in) throws IOException {
             refuseShallowHistory();
-            return super.newPackParser(new BoundedPackStream(in, tally));
+            PackParser parser = super.newPackParser(new BoundedPackStream(in, tally));
+            if (holdsNoObjects()) {
+                CollisionChecks.skip(parser);
+            }
+            return parser;
         }
 
         // Loose objects: a dumb-HTTP fetch stores each one it downloads through these.

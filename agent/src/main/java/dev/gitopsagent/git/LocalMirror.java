@@ -359,10 +359,8 @@ public final class LocalMirror implements AutoCloseable {
         if (!repository.getRefDatabase().getRefsByPrefix(Constants.R_HEADS).isEmpty()) {
             return false;
         }
-        try (var files = Files.walk(directory.resolve("objects"))) {
-            if (files.anyMatch(file -> Files.isRegularFile(file) && !file.getParent().getFileName().toString().equals("info"))) {
-                recreate();
-            }
+        if (!repository.holdsNoObjects()) {
+            recreate();
         }
         return true;
     }
