@@ -28,7 +28,7 @@ import org.eclipse.jgit.lib.ObjectId;
  * {@value #PENDING_BYTES} bytes of object data (an object bigger than that waits alone). The parser has
  * allocated each object anyway; waiting only keeps it alive a little longer.
  */
-final class BackgroundChecker extends ObjectChecker implements AutoCloseable {
+final class BackgroundChecker extends ObjectChecker implements SharedChecks, AutoCloseable {
 
     private static final int PENDING_BYTES = 1 << 20;
     /** Big enough that a batch costs one hand-over for dozens of trees, small enough that the checker starts early. */
@@ -71,6 +71,15 @@ final class BackgroundChecker extends ObjectChecker implements AutoCloseable {
         if (batchCost >= BATCH_BYTES || batch.size() >= BATCH_OBJECTS) {
             handOver();
         }
+    }
+
+    /**
+     * A checker for one thread of a parallel parser ({@link FirstPackParser}), which checks on all cores
+     * itself: the wrapped checker's own per-thread checker, and no background thread.
+     */
+    @Override
+    public ObjectChecker newChecker() {
+        return SharedChecks.of(checker).newChecker();
     }
 
     /**
@@ -154,15 +163,19 @@ final class BackgroundChecker extends ObjectChecker implements AutoCloseable {
         try {
             checker.check(object.id(), object.type(), object.raw());
         } catch (CorruptObjectException | RuntimeException e) {
-            // Named as JGit names an object its pack parser refuses, with the reason the checker gave.
-            CorruptObjectException refused = new CorruptObjectException("Invalid " + Constants.typeString(object.type()) + " "
-                    + object.id().name() + ": " + e.getMessage());
-            refused.initCause(e);
-            failure = refused;
+            failure = refusal(object.id(), object.type(), e);
         } catch (Error e) {
             // Not the object's fault: passed on as it is, as if the checker had run on the parser's thread.
             failure = e;
         }
+    }
+
+    /** An object the checker refused, named as JGit names one its pack parser refuses, with the reason the checker gave. */
+    static CorruptObjectException refusal(AnyObjectId id, int type, Exception reason) {
+        CorruptObjectException refused = new CorruptObjectException("Invalid " + Constants.typeString(type) + " " + id.name() + ": "
+                + reason.getMessage());
+        refused.initCause(reason);
+        return refused;
     }
 
     private void throwIfFailed() throws CorruptObjectException {

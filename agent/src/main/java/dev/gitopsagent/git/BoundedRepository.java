@@ -29,8 +29,8 @@ import org.eclipse.jgit.transport.PackParser;
  * pack, so the pack is refused unread and the branches stay where they were; {@link LocalMirror} puts
  * the shallow file back as it was.
  *
- * <p>A pack parsed into an object store that holds nothing yet, a first fetch, skips JGit's per-object
- * collision lookup ({@link CollisionChecks}).
+ * <p>A pack parsed into an object store that holds nothing yet, a first fetch, is indexed on every core
+ * ({@link FirstPackParser}) instead of by JGit's parser.
  */
 final class BoundedRepository extends FileRepository {
 
@@ -124,11 +124,11 @@ final class BoundedRepository extends FileRepository {
         @Override
         public PackParser newPackParser(InputStream in) throws IOException {
             refuseShallowHistory();
-            PackParser parser = super.newPackParser(new BoundedPackStream(in, tally));
+            InputStream bounded = new BoundedPackStream(in, tally);
             if (holdsNoObjects()) {
-                CollisionChecks.skip(parser);
+                return new FirstPackParser(getObjectDatabase(), bounded, Runtime.getRuntime().availableProcessors());
             }
-            return parser;
+            return super.newPackParser(bounded);
         }
 
         // Loose objects: a dumb-HTTP fetch stores each one it downloads through these.

@@ -15,6 +15,9 @@ import org.eclipse.jgit.util.NB;
  * of a 50,000-commit history while JGit's pack parser fills the agent's small heap. So the table is
  * split in {@value #SEGMENTS} segments that grow one at a time by half (a doubling table would hold
  * the old and the new array at once at its largest, 16 MB where 8 MB do).
+ *
+ * <p>Adding is thread-safe, one lock per segment, so the threads of a parallel pack parser note their
+ * links in one table; {@link #find} is for after they are done.
  */
 final class IdTable {
 
@@ -23,7 +26,7 @@ final class IdTable {
 
     private final Segment[] segments = new Segment[SEGMENTS];
     /** The all-zero id cannot be told from an empty slot, so it is kept apart. */
-    private boolean zero;
+    private volatile boolean zero;
 
     IdTable() {
         for (int i = 0; i < SEGMENTS; i++) {
@@ -57,7 +60,8 @@ final class IdTable {
         return Optional.empty();
     }
 
-    private void add(int w1, int w2, int w3, int w4, int w5) {
+    /** Adds the id of these five words (big-endian, as {@link ObjectId} keeps them). */
+    void add(int w1, int w2, int w3, int w4, int w5) {
         if ((w1 | w2 | w3 | w4 | w5) == 0) {
             zero = true;
             return;
@@ -72,13 +76,13 @@ final class IdTable {
         private int capacity = 256;
         private int size;
 
-        void add(int w1, int w2, int w3, int w4, int w5) {
+        synchronized void add(int w1, int w2, int w3, int w4, int w5) {
             if (insert(words, capacity, w1, w2, w3, w4, w5) && ++size * 4 > capacity * 3) {
                 grow();
             }
         }
 
-        Optional<ObjectId> find(Predicate<ObjectId> test) {
+        synchronized Optional<ObjectId> find(Predicate<ObjectId> test) {
             for (int at = 0; at < words.length; at += WORDS) {
                 if ((words[at] | words[at + 1] | words[at + 2] | words[at + 3] | words[at + 4]) != 0) {
                     ObjectId id = new ObjectId(words[at], words[at + 1], words[at + 2], words[at + 3], words[at + 4]);

@@ -11,7 +11,6 @@ import org.eclipse.jgit.lib.GpgConfig;
 import org.eclipse.jgit.lib.ObjectChecker;
 import org.eclipse.jgit.submodule.SubmoduleWalk;
 import org.eclipse.jgit.transport.HttpConfig;
-import org.eclipse.jgit.transport.PackParser;
 import org.eclipse.jgit.transport.PushConfig;
 import org.eclipse.jgit.transport.TransferConfig;
 
@@ -21,7 +20,6 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  * What JGit and Apache MINA SSHD look up reflectively, declared for the native image (the JVM needs none
  * of it). The quarkus-jgit extension registers the config enums of an older JGit; this list is every enum
  * that JGit 7.8 passes to {@code Config.getEnum}, which reads the values with {@code getEnumConstants()}.
- * {@link CollisionChecks} calls a protected setter of JGit's pack parser.
  * MINA SSHD (SSH remotes) instantiates its NIO2 I/O factory by class name; what its security layer
  * looks up is in {@code verify.NativeSecurityReflection}. JGit's SSH messages ({@code SshdText}) are a
  * translation bundle whose public fields JGit fills by reflection from a resource bundle (declared in
@@ -51,7 +49,6 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
         PushConfig.PushRecurseSubmodulesMode.class,
         SubmoduleWalk.IgnoreSubmoduleMode.class,
         TransferConfig.FsckMode.class,
-        PackParser.class,
 }, classNames = {
         "org.apache.sshd.common.io.nio2.Nio2ServiceFactoryFactory",
         "org.eclipse.jgit.internal.transport.sshd.SshdText",
