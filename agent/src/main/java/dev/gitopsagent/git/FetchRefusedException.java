@@ -42,11 +42,6 @@ public final class FetchRefusedException extends IOException {
 
     /** This refusal, when it is the failure or what caused it (JGit wraps it in a {@code TransportException} or two). */
     public static Optional<FetchRefusedException> in(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof FetchRefusedException refused) {
-                return Optional.of(refused);
-            }
-        }
-        return Optional.empty();
+        return Causes.find(failure, FetchRefusedException.class);
     }
 }

@@ -106,11 +106,11 @@ final class FirstFetch {
         } catch (IOException e) {
             // A malformed object stops JGit's parser at its next object, which JGit then names: name the malformed one.
             // The parallel parser (FirstPackParser) checks on its own threads and fails with the malformed object itself.
-            Optional<CorruptObjectException> malformed = checker.failure().or(() -> cause(e, CorruptObjectException.class));
+            Optional<CorruptObjectException> malformed = checker.failure().or(() -> Causes.find(e, CorruptObjectException.class));
             if (malformed.isPresent()) {
                 throw malformed(transport, malformed.get());
             }
-            Optional<CorruptPackException> corrupt = cause(e, CorruptPackException.class);
+            Optional<CorruptPackException> corrupt = Causes.find(e, CorruptPackException.class);
             if (corrupt.isPresent()) {
                 throw new TransportException(transport.getURI(), "the remote sent a malformed pack: " + corrupt.get().getMessage()
                         + "; nothing of it is kept and no branch was created", e);
@@ -121,15 +121,6 @@ final class FirstFetch {
                 lock.unlock();
             }
         }
-    }
-
-    private static <T extends Throwable> Optional<T> cause(Throwable failure, Class<T> type) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (type.isInstance(cause)) {
-                return Optional.of(type.cast(cause));
-            }
-        }
-        return Optional.empty();
     }
 
     private static TransportException malformed(Transport transport, CorruptObjectException e) {

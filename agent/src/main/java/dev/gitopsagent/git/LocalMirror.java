@@ -224,15 +224,7 @@ public final class LocalMirror implements AutoCloseable {
      * not retried, so that an unreachable remote costs one time limit as before.
      */
     private static boolean mayFetchAgain(DirectFetch direct, IOException e) {
-        if (direct.packArrived() || FetchRefusedException.in(e).isPresent()) {
-            return false;
-        }
-        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof InterruptedIOException) {
-                return false;
-            }
-        }
-        return true;
+        return !direct.packArrived() && FetchRefusedException.in(e).isEmpty() && Causes.find(e, InterruptedIOException.class).isEmpty();
     }
 
     /** How a build names {@code commit} of {@code branch} in this clone, for {@code host}: shallow or not, as the clone is now. */

@@ -114,10 +114,6 @@ final class PackEntries {
         return crc[entry];
     }
 
-    int base(int entry) {
-        return base[entry];
-    }
-
     /** The reference deltas waiting for the base with this id; handed out once, so each is resolved once. */
     synchronized List<Integer> refDeltasOn(ObjectId id) {
         List<Integer> waiting = refDeltas.remove(id);
