@@ -1,6 +1,5 @@
 package dev.gitopsagent.git;
 
-import java.io.BufferedOutputStream;
 import java.io.File;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -12,9 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
 
-import org.eclipse.jgit.internal.storage.file.BasePackIndexWriter;
 import org.eclipse.jgit.internal.storage.file.ObjectDirectory;
 import org.eclipse.jgit.lib.AnyObjectId;
 import org.eclipse.jgit.lib.ObjectChecker;
@@ -34,7 +31,7 @@ import org.eclipse.jgit.transport.PackedObjectInfo;
  * <p>It does what JGit's parser does for such a store, in two passes ({@link PackScan}, then
  * {@link ObjectResolver}): every object inflated, hashed with collision detection and checked by the
  * fetch's checker; the pack written to {@code objects/pack} under a temporary name, its checksum
- * confirmed, then its index written (version 2, by JGit's writer) and both renamed into place, index
+ * confirmed, then its index written (version 2, {@link PackIndexWriter}) and both renamed into place, index
  * last, so that the store only ever sees a complete pack. What it refuses besides (with a
  * {@link CorruptPackException} naming the offset and the reason): a delta whose base is not in the pack,
  * since nothing else is in the store (JGit would complete a thin pack from the store, which is empty);
@@ -104,10 +101,9 @@ final class FirstPackParser extends PackParser {
         }
     }
 
-    private static void writeIndex(Path index, List<PackedObjectInfo> sorted, byte[] checksum) throws IOException {
-        try (FileOutputStream file = new FileOutputStream(index.toFile()); OutputStream out = new BufferedOutputStream(file, 64 << 10)) {
-            BasePackIndexWriter.createVersion(out, 2).write(sorted, checksum);
-            out.flush();
+    private static void writeIndex(Path index, PackIndexWriter.Sorted sorted, byte[] checksum) throws IOException {
+        try (FileOutputStream file = new FileOutputStream(index.toFile())) {
+            PackIndexWriter.write(file, sorted, checksum);
             file.getChannel().force(true);
         }
     }

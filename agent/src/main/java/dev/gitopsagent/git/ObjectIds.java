@@ -1,11 +1,11 @@
 package dev.gitopsagent.git;
 
-import java.util.AbstractList;
-import java.util.List;
+import java.util.Arrays;
 
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.transport.PackedObjectInfo;
+import org.eclipse.jgit.util.NB;
 
 /**
  * The id and type of each entry of a received pack, by entry number, as {@link ObjectResolver}'s threads
@@ -57,58 +57,80 @@ final class ObjectIds {
     }
 
     /**
-     * Every entry sorted by id, as JGit's index writer takes them (each {@link PackedObjectInfo} made
-     * as the writer reads it), after refusing an object sent twice.
+     * Every entry sorted by id, as the index lists them ({@link PackIndexWriter}), after refusing an
+     * object sent twice.
      */
-    List<PackedObjectInfo> sortedForIndex(PackEntries entries) throws CorruptPackException {
-        int[] order = new int[count];
-        for (int entry = 0; entry < count; entry++) {
-            order[entry] = entry;
-        }
-        sort(order, new int[count], 0, count);
+    PackIndexWriter.Sorted sortedForIndex(PackEntries entries) throws CorruptPackException {
+        int[] order = sort();
         for (int i = 1; i < count; i++) {
             if (compare(order[i - 1], order[i]) == 0) {
                 throw new CorruptPackException("the pack holds object " + id(order[i]).name() + " twice, at offsets "
                         + entries.start(order[i - 1]) + " and " + entries.start(order[i]));
             }
         }
-        return new AbstractList<>() {
+        return new PackIndexWriter.Sorted() {
             @Override
-            public PackedObjectInfo get(int index) {
-                int entry = order[index];
-                PackedObjectInfo info = new PackedObjectInfo(id(entry));
-                info.setOffset(entries.start(entry));
-                info.setCRC(entries.crc(entry));
-                return info;
+            public int count() {
+                return count;
             }
 
             @Override
-            public int size() {
-                return count;
+            public void copyId(int index, byte[] to, int at) {
+                int entry = order[index];
+                System.arraycopy(ids[entry >>> CHUNK_BITS], (entry & (CHUNK - 1)) * ID, to, at, ID);
+            }
+
+            @Override
+            public long offset(int index) {
+                return entries.start(order[index]);
+            }
+
+            @Override
+            public int crc(int index) {
+                return entries.crc(order[index]);
             }
         };
     }
 
-    /** A merge sort of entry numbers by id (the JDK sorts ints only by value). */
-    private void sort(int[] order, int[] scratch, int from, int to) {
-        if (to - from < 2) {
-            return;
+    /**
+     * The entry numbers in the order of their ids. Each is sorted as a long, its id's first four bytes
+     * above its number, by the JDK's sort of primitives (a comparison of ids per step took 0.6 s for
+     * 280,000 entries); entries whose ids share those bytes, a handful in a big pack, are then put in order
+     * by their whole ids.
+     */
+    private int[] sort() {
+        long[] keys = new long[count];
+        for (int entry = 0; entry < count; entry++) {
+            // The sign bit flipped, so that the signed order of longs is the unsigned order of the bytes.
+            long high = (NB.decodeInt32(ids[entry >>> CHUNK_BITS], (entry & (CHUNK - 1)) * ID) ^ Integer.MIN_VALUE);
+            keys[entry] = high << 32 | entry;
         }
-        int middle = (from + to) >>> 1;
-        sort(order, scratch, from, middle);
-        sort(order, scratch, middle, to);
-        if (compare(order[middle - 1], order[middle]) <= 0) {
-            return;
+        Arrays.sort(keys);
+        int[] order = new int[count];
+        for (int i = 0; i < count; i++) {
+            order[i] = (int) keys[i];
         }
-        System.arraycopy(order, from, scratch, from, to - from);
-        int left = from;
-        int right = middle;
-        for (int i = from; i < to; i++) {
-            if (right >= to || (left < middle && compare(scratch[left], scratch[right]) <= 0)) {
-                order[i] = scratch[left++];
-            } else {
-                order[i] = scratch[right++];
+        int run = 0;
+        for (int i = 1; i <= count; i++) {
+            if (i == count || keys[i] >>> 32 != keys[run] >>> 32) {
+                if (i - run > 1) {
+                    insertionSort(order, run, i);
+                }
+                run = i;
             }
+        }
+        return order;
+    }
+
+    private void insertionSort(int[] order, int from, int to) {
+        for (int i = from + 1; i < to; i++) {
+            int entry = order[i];
+            int j = i;
+            while (j > from && compare(order[j - 1], entry) > 0) {
+                order[j] = order[j - 1];
+                j--;
+            }
+            order[j] = entry;
         }
     }
 
@@ -117,6 +139,6 @@ final class ObjectIds {
         byte[] right = ids[b >>> CHUNK_BITS];
         int l = (a & (CHUNK - 1)) * ID;
         int r = (b & (CHUNK - 1)) * ID;
-        return java.util.Arrays.compareUnsigned(left, l, l + ID, right, r, r + ID);
+        return Arrays.compareUnsigned(left, l, l + ID, right, r, r + ID);
     }
 }

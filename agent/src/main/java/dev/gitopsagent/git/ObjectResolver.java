@@ -22,7 +22,6 @@ import org.eclipse.jgit.lib.BlobObjectChecker;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectChecker;
 import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.transport.PackedObjectInfo;
 import org.eclipse.jgit.util.sha1.SHA1;
 import org.eclipse.jgit.util.sha1.Sha1CollisionException;
 
@@ -146,7 +145,7 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
      * Every object of the pack with its id, offset and CRC-32, sorted by id for the index: all of them
      * resolved and none twice, or why not.
      */
-    List<PackedObjectInfo> sortedForIndex() throws IOException {
+    PackIndexWriter.Sorted sortedForIndex() throws IOException {
         throwIfFailed();
         for (int entry = 0; entry < entries.count(); entry++) {
             if (!identified.isResolved(entry)) {
