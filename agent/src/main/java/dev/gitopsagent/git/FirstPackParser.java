@@ -4,7 +4,6 @@ import java.io.File;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -86,9 +85,9 @@ final class FirstPackParser extends PackParser {
         Path index = directory.resolve(incoming.getFileName().toString().replace(".pack", ".idx"));
         try (ObjectResolver resolver = new ObjectResolver(SharedChecks.of(checker), threads, maxObjectSize)) {
             PackScan.Scanned scanned;
-            try (OutputStream file = new FileOutputStream(incoming.toFile())) {
+            try (FileOutputStream file = new FileOutputStream(incoming.toFile())) {
                 scanned = PackScan.scan(in, file, resolver, maxObjectSize, isCheckEofAfterPackFooter());
-                ((FileOutputStream) file).getChannel().force(true);
+                file.getChannel().force(true);
             }
             try (FileChannel pack = FileChannel.open(incoming, StandardOpenOption.READ)) {
                 resolver.resolveDeltas(scanned.entries(), pack);
