@@ -134,7 +134,7 @@ final class PackEntries {
                 .orElse("its base is unknown");
     }
 
-    /** Indexes the offset deltas by base, once every entry is in; the arrays are trimmed to what was received. */
+    /** Indexes the offset deltas by base, once every entry is in (two arrays of ints, one per entry and one per offset delta). */
     void indexChildren() {
         childStart = new int[count + 1];
         for (int entry = 0; entry < count; entry++) {
