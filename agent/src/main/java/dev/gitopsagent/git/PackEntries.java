@@ -124,6 +124,16 @@ final class PackEntries {
         return refDeltas.containsKey(id);
     }
 
+    /** Whether any reference delta is still waiting for its base. */
+    synchronized boolean hasRefDeltas() {
+        return !refDeltas.isEmpty();
+    }
+
+    /** The entry an offset delta builds on, else {@link #NO_BASE}. */
+    int base(int entry) {
+        return base[entry];
+    }
+
     /** Why a delta left unresolved could not be: what its base is. */
     synchronized String missingBase(int entry) {
         if (base[entry] != NO_BASE) {
@@ -152,10 +162,6 @@ final class PackEntries {
                 children[next[base[entry]]++] = entry;
             }
         }
-    }
-
-    boolean hasChildren(int entry) {
-        return childStart[entry] < childStart[entry + 1];
     }
 
     int firstChild(int entry) {

@@ -17,8 +17,9 @@ import org.eclipse.jgit.util.NB;
  * The first, sequential pass over a received pack stream ({@link FirstPackParser}): reads the header
  * and every entry, copies the stream to the pack file, takes each entry's CRC-32 and the pack's
  * checksum, and inflates every entry once, to find where it ends and to confirm it inflates to its
- * declared size. Whole objects are handed on ({@link Objects}); deltas are only noted
- * ({@link PackEntries}), to be resolved from the pack file once all of it is in.
+ * declared size. Whole objects are handed on ({@link Objects}), and so are offset deltas small enough
+ * to hold, for whoever can resolve them while the stream is still arriving; every delta is noted
+ * ({@link PackEntries}), so what was not resolved then is resolved from the pack file once all of it is in.
  *
  * <p>Everything is read from a 64 KiB buffer, never a byte at a time from the stream, and anything the
  * pack declares is checked before it is trusted: the version, every object's kind, that an offset
@@ -38,6 +39,12 @@ final class PackScan {
 
         /** A whole blob too big to be held; its data follows in pieces, then {@link Chunks#end()}. */
         Chunks bigBlob(int entry, long size) throws IOException;
+
+        /**
+         * An offset delta of at most {@link #HOLD_LIMIT} bytes, inflated, on the earlier entry {@code base}:
+         * to be resolved now if its base is at hand. It stays noted in the entries either way.
+         */
+        void delta(int entry, long start, int base, byte[] delta) throws IOException;
     }
 
     /** Where inflated data goes, piece by piece. */
@@ -177,8 +184,14 @@ final class PackScan {
                     throw corrupt(start, "it is a delta on offset " + (start - back) + ", where no earlier object starts");
                 }
                 int entry = entries.add(start, (int) (offset() - start), kind, size, base);
-                inflate(start, size, null);
-                crc(entry);
+                if (size > HOLD_LIMIT) {
+                    inflate(start, size, null);
+                    crc(entry);
+                } else {
+                    byte[] delta = held(start, size);
+                    crc(entry);
+                    objects.delta(entry, start, base, delta);
+                }
             }
             case Constants.OBJ_REF_DELTA -> {
                 byte[] id = new byte[Constants.OBJECT_ID_LENGTH];
@@ -206,14 +219,20 @@ final class PackScan {
         if (size > Integer.MAX_VALUE - 8) {
             throw corrupt(start, "a " + Constants.typeString(type) + " of " + size + " bytes is too big to check");
         }
+        byte[] data = held(start, size);
+        crc(entry);
+        objects.whole(entry, type, data);
+    }
+
+    /** Inflates the data at the read position into an array of its declared size (which it must fill exactly). */
+    private byte[] held(long start, long size) throws IOException {
         byte[] data = new byte[(int) size];
         int[] filled = {0};
         inflate(start, size, (chunk, offset, length) -> {
             System.arraycopy(chunk, offset, data, filled[0], length);
             filled[0] += length;
         });
-        crc(entry);
-        objects.whole(entry, type, data);
+        return data;
     }
 
     private void crc(int entry) {

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,12 +18,15 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import java.util.zip.Deflater;
 
 import org.eclipse.jgit.errors.CorruptObjectException;
 import org.eclipse.jgit.internal.storage.file.PackIndex;
+import org.eclipse.jgit.lib.AnyObjectId;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.NullProgressMonitor;
 import org.eclipse.jgit.lib.ObjectChecker;
@@ -153,6 +158,105 @@ class FirstPackParserTest {
         }
     }
 
+    @Test
+    void resolvesDeltasWhileThePackIsStillArriving() throws Exception {
+        // A chain of versions, each a delta on the one before, as git writes a file's history.
+        int versions = 200;
+        HandPack built = new HandPack();
+        StringBuilder text = new StringBuilder("line 0\n");
+        long previousAt = built.next();
+        built.whole(Constants.OBJ_BLOB, text.toString().getBytes(StandardCharsets.US_ASCII));
+        for (int i = 1; i < versions; i++) {
+            int before = text.length();
+            String line = "line " + i + "\n";
+            text.append(line);
+            previousAt = built.ofsDelta(previousAt, new Delta(before, text.length()).copy(0, before).insert(line).bytes());
+        }
+        byte[] pack = built.bytes();
+        CountingChecker checker = new CountingChecker();
+        // Holds back the pack's last 20 bytes (its checksum) until every version is checked, or 30 s.
+        InputStream stream = new FilterInputStream(new ByteArrayInputStream(pack)) {
+            private int position;
+
+            @Override
+            public int read(byte[] to, int offset, int length) throws IOException {
+                int trailer = pack.length - Constants.OBJECT_ID_LENGTH;
+                if (position == trailer) {
+                    checker.awaitAtLeast(versions, 30_000);
+                }
+                // Every entry is in before the checksum is: a read stops where the checksum starts.
+                int n = super.read(to, offset, position < trailer ? Math.min(length, trailer - position) : length);
+                position += Math.max(n, 0);
+                return n;
+            }
+        };
+
+        try (BoundedRepository repository = openEmpty(root.resolve("clone.git"))) {
+            parse(repository, stream, checker);
+            try (ObjectReader reader = repository.newObjectReader()) {
+                byte[] last = text.toString().getBytes(StandardCharsets.US_ASCII);
+                assertThat(reader.open(idOf(Constants.OBJ_BLOB, last)).getCachedBytes()).isEqualTo(last);
+            }
+        }
+
+        assertThat(checker.countWhenTheStreamEnded()).as("versions hashed and checked before the pack's checksum arrived").isEqualTo(versions);
+        assertThat(checker.count()).isEqualTo(versions);
+    }
+
+    @Test
+    void resolvesOnceThePackIsInADeltaWhoseBaseHasLeftTheRecentObjects() throws Exception {
+        byte[] first = "version 1 of a file\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] second = "version 1 of a file, then 2\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] third = "version 1 of a file, then 2, then 3\n".getBytes(StandardCharsets.US_ASCII);
+        HandPack built = new HandPack();
+        long firstAt = built.next();
+        built.whole(Constants.OBJ_BLOB, first);
+        long secondAt = built.ofsDelta(firstAt, new Delta(first.length, second.length).copy(0, first.length - 1).insert(", then 2\n").bytes());
+        // Held objects enough to push the first two out of the recent ones; each under the size that would be streamed.
+        Random random = new Random(14);
+        for (int i = 0; i * (PackScan.HOLD_LIMIT - 1) <= ObjectResolver.RECENT_BYTES; i++) {
+            byte[] filler = new byte[PackScan.HOLD_LIMIT - 1];
+            random.nextBytes(filler);
+            built.whole(Constants.OBJ_BLOB, filler);
+        }
+        built.ofsDelta(secondAt, new Delta(second.length, third.length).copy(0, second.length - 1).insert(", then 3\n").bytes());
+        byte[] pack = built.bytes();
+
+        Path clone = root.resolve("clone.git");
+        try (BoundedRepository repository = openEmpty(clone)) {
+            parse(repository, pack, new ObjectChecker());
+            try (ObjectReader reader = repository.newObjectReader()) {
+                for (byte[] version : List.of(first, second, third)) {
+                    assertThat(reader.open(idOf(Constants.OBJ_BLOB, version)).getCachedBytes()).isEqualTo(version);
+                }
+            }
+            Path gitsIndex = root.resolve("by-git.idx");
+            git(root, null, "index-pack", "-o", gitsIndex.toString(), onlyFile(clone.resolve("objects/pack"), ".pack").toString());
+            assertThat(Files.readAllBytes(onlyFile(clone.resolve("objects/pack"), ".idx"))).isEqualTo(Files.readAllBytes(gitsIndex));
+        }
+    }
+
+    @Test
+    void resolvesAReferenceDeltaOnAnOffsetDeltaResolvedAsItArrived() throws Exception {
+        byte[] first = "the first version\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] second = "the first version, and a second\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] third = "the first version, and a second, and a third\n".getBytes(StandardCharsets.US_ASCII);
+        HandPack built = new HandPack();
+        long firstAt = built.next();
+        built.whole(Constants.OBJ_BLOB, first);
+        built.ofsDelta(firstAt, new Delta(first.length, second.length).copy(0, first.length - 1).insert(", and a second\n").bytes());
+        built.refDelta(idOf(Constants.OBJ_BLOB, second),
+                new Delta(second.length, third.length).copy(0, second.length - 1).insert(", and a third\n").bytes());
+        byte[] pack = built.bytes();
+
+        try (BoundedRepository repository = openEmpty(root.resolve("clone.git"))) {
+            parse(repository, pack, new ObjectChecker());
+            try (ObjectReader reader = repository.newObjectReader()) {
+                assertThat(reader.open(idOf(Constants.OBJ_BLOB, third)).getCachedBytes()).isEqualTo(third);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- what it refuses
 
     /** A pack to refuse, how to check it, and what the refusal must say. */
@@ -217,6 +321,15 @@ class FirstPackParserTest {
                     pack.whole(Constants.OBJ_BLOB, base);
                     long deltaAt = pack.ofsDelta(baseAt, new Delta(base.length, 20).copy(5, 20).bytes());
                     return new Refusal(pack.bytes(), "the delta at offset " + deltaAt + " of the pack is malformed: it does not apply to its base");
+                }),
+                refusal("a delta on an offset delta that does not apply to its base", () -> {
+                    byte[] base = "0123456789".getBytes(StandardCharsets.US_ASCII);
+                    HandPack pack = new HandPack();
+                    long baseAt = pack.next();
+                    pack.whole(Constants.OBJ_BLOB, base);
+                    long badAt = pack.ofsDelta(baseAt, new Delta(base.length, 20).copy(5, 20).bytes());
+                    pack.ofsDelta(badAt, new Delta(20, 5).copy(0, 5).bytes());
+                    return new Refusal(pack.bytes(), "the delta at offset " + badAt + " of the pack is malformed: it does not apply to its base");
                 }),
                 refusal("an offset delta whose base offset is inside an entry", () -> {
                     byte[] base = "0123456789".getBytes(StandardCharsets.US_ASCII);
@@ -324,6 +437,39 @@ class FirstPackParserTest {
 
     // ---------------------------------------------------------------- helpers
 
+    /** JGit's checks, counting the objects that pass them; notes the count when the stream is found ended. */
+    private static final class CountingChecker extends ObjectChecker {
+
+        private final AtomicInteger checked = new AtomicInteger();
+        private volatile int whenTheStreamEnded = -1;
+
+        @Override
+        public void check(AnyObjectId id, int type, byte[] raw) throws CorruptObjectException {
+            super.check(id, type, raw);
+            checked.incrementAndGet();
+        }
+
+        int count() {
+            return checked.get();
+        }
+
+        int countWhenTheStreamEnded() {
+            return whenTheStreamEnded;
+        }
+
+        /** Waits until {@code objects} are checked or the time is up, then notes how many were. */
+        void awaitAtLeast(int objects, long millis) {
+            if (whenTheStreamEnded >= 0) {
+                return;
+            }
+            long deadline = System.nanoTime() + millis * 1_000_000;
+            while (checked.get() < objects && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(1_000_000);
+            }
+            whenTheStreamEnded = checked.get();
+        }
+    }
+
     private static BoundedRepository openEmpty(Path gitDir) throws IOException {
         BoundedRepository repository = BoundedRepository.open(new FileRepositoryBuilder().setGitDir(gitDir.toFile()),
                 new FetchBounds(1L << 30, 1_000_000));
@@ -332,8 +478,12 @@ class FirstPackParserTest {
     }
 
     private static void parse(BoundedRepository repository, byte[] pack, ObjectChecker checker) throws IOException {
+        parse(repository, new ByteArrayInputStream(pack), checker);
+    }
+
+    private static void parse(BoundedRepository repository, InputStream pack, ObjectChecker checker) throws IOException {
         try (ObjectInserter inserter = repository.newObjectInserter()) {
-            PackParser parser = inserter.newPackParser(new ByteArrayInputStream(pack));
+            PackParser parser = inserter.newPackParser(pack);
             assertThat(parser).isInstanceOf(FirstPackParser.class);
             parser.setAllowThin(true);
             parser.setObjectChecker(checker);
