@@ -164,13 +164,13 @@ class FirstPackParserTest {
         int versions = 200;
         HandPack built = new HandPack();
         StringBuilder text = new StringBuilder("line 0\n");
+        byte[] previous = ascii(text.toString());
         long previousAt = built.next();
-        built.whole(Constants.OBJ_BLOB, text.toString().getBytes(StandardCharsets.US_ASCII));
+        built.whole(Constants.OBJ_BLOB, previous);
         for (int i = 1; i < versions; i++) {
-            int before = text.length();
-            String line = "line " + i + "\n";
-            text.append(line);
-            previousAt = built.ofsDelta(previousAt, new Delta(before, text.length()).copy(0, before).insert(line).bytes());
+            byte[] next = ascii(text.append("line ").append(i).append('\n').toString());
+            previousAt = built.ofsDelta(previousAt, extending(previous, next));
+            previous = next;
         }
         byte[] pack = built.bytes();
         CountingChecker checker = new CountingChecker();
@@ -194,8 +194,7 @@ class FirstPackParserTest {
         try (BoundedRepository repository = openEmpty(root.resolve("clone.git"))) {
             parse(repository, stream, checker);
             try (ObjectReader reader = repository.newObjectReader()) {
-                byte[] last = text.toString().getBytes(StandardCharsets.US_ASCII);
-                assertThat(reader.open(idOf(Constants.OBJ_BLOB, last)).getCachedBytes()).isEqualTo(last);
+                assertThat(reader.open(idOf(Constants.OBJ_BLOB, previous)).getCachedBytes()).isEqualTo(previous);
             }
         }
 
@@ -205,13 +204,12 @@ class FirstPackParserTest {
 
     @Test
     void resolvesOnceThePackIsInADeltaWhoseBaseHasLeftTheRecentObjects() throws Exception {
-        byte[] first = "version 1 of a file\n".getBytes(StandardCharsets.US_ASCII);
-        byte[] second = "version 1 of a file, then 2\n".getBytes(StandardCharsets.US_ASCII);
-        byte[] third = "version 1 of a file, then 2, then 3\n".getBytes(StandardCharsets.US_ASCII);
+        List<byte[]> versions = List.of(ascii("version 1 of a file\n"), ascii("version 1 of a file, then 2\n"),
+                ascii("version 1 of a file, then 2, then 3\n"));
         HandPack built = new HandPack();
         long firstAt = built.next();
-        built.whole(Constants.OBJ_BLOB, first);
-        long secondAt = built.ofsDelta(firstAt, new Delta(first.length, second.length).copy(0, first.length - 1).insert(", then 2\n").bytes());
+        built.whole(Constants.OBJ_BLOB, versions.get(0));
+        long secondAt = built.ofsDelta(firstAt, extending(versions.get(0), versions.get(1)));
         // Held objects enough to push the first two out of the recent ones; each under the size that would be streamed.
         Random random = new Random(14);
         for (int i = 0; i * (PackScan.HOLD_LIMIT - 1) <= ObjectResolver.RECENT_BYTES; i++) {
@@ -219,14 +217,14 @@ class FirstPackParserTest {
             random.nextBytes(filler);
             built.whole(Constants.OBJ_BLOB, filler);
         }
-        built.ofsDelta(secondAt, new Delta(second.length, third.length).copy(0, second.length - 1).insert(", then 3\n").bytes());
+        built.ofsDelta(secondAt, extending(versions.get(1), versions.get(2)));
         byte[] pack = built.bytes();
 
         Path clone = root.resolve("clone.git");
         try (BoundedRepository repository = openEmpty(clone)) {
             parse(repository, pack, new ObjectChecker());
             try (ObjectReader reader = repository.newObjectReader()) {
-                for (byte[] version : List.of(first, second, third)) {
+                for (byte[] version : versions) {
                     assertThat(reader.open(idOf(Constants.OBJ_BLOB, version)).getCachedBytes()).isEqualTo(version);
                 }
             }
@@ -238,15 +236,14 @@ class FirstPackParserTest {
 
     @Test
     void resolvesAReferenceDeltaOnAnOffsetDeltaResolvedAsItArrived() throws Exception {
-        byte[] first = "the first version\n".getBytes(StandardCharsets.US_ASCII);
-        byte[] second = "the first version, and a second\n".getBytes(StandardCharsets.US_ASCII);
-        byte[] third = "the first version, and a second, and a third\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] first = ascii("the first version\n");
+        byte[] second = ascii("the first version, and a second\n");
+        byte[] third = ascii("the first version, and a second, and a third\n");
         HandPack built = new HandPack();
         long firstAt = built.next();
         built.whole(Constants.OBJ_BLOB, first);
-        built.ofsDelta(firstAt, new Delta(first.length, second.length).copy(0, first.length - 1).insert(", and a second\n").bytes());
-        built.refDelta(idOf(Constants.OBJ_BLOB, second),
-                new Delta(second.length, third.length).copy(0, second.length - 1).insert(", and a third\n").bytes());
+        built.ofsDelta(firstAt, extending(first, second));
+        built.refDelta(idOf(Constants.OBJ_BLOB, second), extending(second, third));
         byte[] pack = built.bytes();
 
         try (BoundedRepository repository = openEmpty(root.resolve("clone.git"))) {
@@ -314,23 +311,8 @@ class FirstPackParserTest {
                     return new Refusal(pack.bytes(), "the pack holds object " + idOf(Constants.OBJ_BLOB, blob).name()
                             + " twice, at offsets 12 and " + second);
                 }),
-                refusal("an offset delta that copies from past the end of its base", () -> {
-                    byte[] base = "0123456789".getBytes(StandardCharsets.US_ASCII);
-                    HandPack pack = new HandPack();
-                    long baseAt = pack.next();
-                    pack.whole(Constants.OBJ_BLOB, base);
-                    long deltaAt = pack.ofsDelta(baseAt, new Delta(base.length, 20).copy(5, 20).bytes());
-                    return new Refusal(pack.bytes(), "the delta at offset " + deltaAt + " of the pack is malformed: it does not apply to its base");
-                }),
-                refusal("a delta on an offset delta that does not apply to its base", () -> {
-                    byte[] base = "0123456789".getBytes(StandardCharsets.US_ASCII);
-                    HandPack pack = new HandPack();
-                    long baseAt = pack.next();
-                    pack.whole(Constants.OBJ_BLOB, base);
-                    long badAt = pack.ofsDelta(baseAt, new Delta(base.length, 20).copy(5, 20).bytes());
-                    pack.ofsDelta(badAt, new Delta(20, 5).copy(0, 5).bytes());
-                    return new Refusal(pack.bytes(), "the delta at offset " + badAt + " of the pack is malformed: it does not apply to its base");
-                }),
+                refusal("an offset delta that copies from past the end of its base", () -> pastItsBase(false)),
+                refusal("a delta on an offset delta that copies from past the end of its base", () -> pastItsBase(true)),
                 refusal("an offset delta whose base offset is inside an entry", () -> {
                     byte[] base = "0123456789".getBytes(StandardCharsets.US_ASCII);
                     HandPack pack = new HandPack();
@@ -348,6 +330,19 @@ class FirstPackParserTest {
                     return new Refusal(pack, new LinkRecordingChecker(), CorruptObjectException.class,
                             List.of("Invalid tree " + idOf(Constants.OBJ_TREE, tree).name() + ": ", "duplicate entry names"));
                 }));
+    }
+
+    /** An offset delta that copies from past the end of its base, and maybe a delta on it: refused naming the first. */
+    private static Refusal pastItsBase(boolean deltaOnIt) {
+        byte[] base = ascii("0123456789");
+        HandPack pack = new HandPack();
+        long baseAt = pack.next();
+        pack.whole(Constants.OBJ_BLOB, base);
+        long badAt = pack.ofsDelta(baseAt, new Delta(base.length, 20).copy(5, 20).bytes());
+        if (deltaOnIt) {
+            pack.ofsDelta(badAt, new Delta(20, 5).copy(0, 5).bytes());
+        }
+        return new Refusal(pack.bytes(), "the delta at offset " + badAt + " of the pack is malformed: it does not apply to its base");
     }
 
     /** Makes the pack of a case (from the packs git made, once they are made). */
@@ -502,6 +497,24 @@ class FirstPackParserTest {
         List<String> names = filesIn(directory).stream().filter(name -> name.endsWith(suffix)).toList();
         assertThat(names).hasSize(1);
         return directory.resolve(names.get(0));
+    }
+
+    private static byte[] ascii(String text) {
+        return text.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** A delta that makes {@code result} from {@code base}: copies what they start with alike, inserts the rest. */
+    private static byte[] extending(byte[] base, byte[] result) {
+        int alike = 0;
+        while (alike < base.length && alike < result.length && base[alike] == result[alike]) {
+            alike++;
+        }
+        Delta delta = new Delta(base.length, result.length);
+        if (alike > 0) {
+            // A copy of size 0 would mean 64 KiB.
+            delta.copy(0, alike);
+        }
+        return delta.insert(new String(result, alike, result.length - alike, StandardCharsets.US_ASCII)).bytes();
     }
 
     private static ObjectId idOf(int type, byte[] data) {
