@@ -31,9 +31,9 @@ import org.eclipse.jgit.util.sha1.Sha1CollisionException;
 /**
  * Names and checks every object of a received pack on all cores ({@link FirstPackParser}): while
  * {@link PackScan} reads the stream, the whole objects it hands on are hashed and checked on the pool's
- * threads, and so is every offset delta whose base was resolved lately ({@link #delta}): git writes a
- * delta soon after its base, so on a big history nearly all of the work is done while the pack is
- * still arriving, with a core that would otherwise wait for it. Once the pack is in, what is left is
+ * threads, and so is each offset delta whose base was resolved lately, while there is room for it
+ * ({@link #delta}): git writes a delta soon after its base, so part of the work is done while the pack
+ * is still arriving, on a core that would otherwise wait for it. Once the pack is in, what is left is
  * resolved from the pack file, each base's deltas as tasks of their own, so that the threads share the
  * work however the pack's delta chains are shaped, and depth first, so that only the bases along the
  * chains being worked on are held.
@@ -53,7 +53,7 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
      * latest one is kept whatever its size). Git writes a delta right after its base more often than not:
      * on the 50,000-commit benchmark's pack, 32 KiB would let 98.9 % of the bytes be resolved as they
      * arrive, 1 MiB 99.1 %. Kept small, what is held dies young: 2 MiB outgrew the young generation of
-     * the recommended 64 MiB heap and tripled the collector's time.
+     * the recommended 64 MiB heap and about tripled the collector's time.
      */
     static final int RECENT_BYTES = 256 << 10;
     /**
