@@ -159,33 +159,43 @@ class FirstPackParserTest {
     }
 
     @Test
-    void resolvesDeltasWhileThePackIsStillArriving() throws Exception {
+    void resolvesDeltasWhileThePackIsStillArrivingWhenTheThreadsKeepUp() throws Exception {
         // A chain of versions, each a delta on the one before, as git writes a file's history.
         int versions = 200;
         HandPack built = new HandPack();
+        List<Long> starts = new ArrayList<>();
         StringBuilder text = new StringBuilder("line 0\n");
         byte[] previous = ascii(text.toString());
-        long previousAt = built.next();
+        starts.add(built.next());
         built.whole(Constants.OBJ_BLOB, previous);
         for (int i = 1; i < versions; i++) {
             byte[] next = ascii(text.append("line ").append(i).append('\n').toString());
-            previousAt = built.ofsDelta(previousAt, extending(previous, next));
+            starts.add(built.ofsDelta(starts.get(i - 1), extending(previous, next)));
             previous = next;
         }
         byte[] pack = built.bytes();
+        // Where the stream pauses: before each entry after the first, and before the pack's checksum.
+        List<Long> pauses = new ArrayList<>(starts.subList(1, versions));
+        pauses.add((long) pack.length - Constants.OBJECT_ID_LENGTH);
         CountingChecker checker = new CountingChecker();
-        // Holds back the pack's last 20 bytes (its checksum) until every version is checked, or 30 s.
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        int[] checkedBeforeTheChecksum = {-1};
+        // Sends each entry once the ones before it are checked (or 30 s have passed): threads that keep up.
         InputStream stream = new FilterInputStream(new ByteArrayInputStream(pack)) {
-            private int position;
+            private long position;
+            private int next;
 
             @Override
             public int read(byte[] to, int offset, int length) throws IOException {
-                int trailer = pack.length - Constants.OBJECT_ID_LENGTH;
-                if (position == trailer) {
-                    checker.awaitAtLeast(versions, 30_000);
+                if (next < pauses.size() && position == pauses.get(next)) {
+                    next++;
+                    checker.awaitAtLeast(next, deadline);
+                    if (next == pauses.size()) {
+                        checkedBeforeTheChecksum[0] = checker.count();
+                    }
                 }
-                // Every entry is in before the checksum is: a read stops where the checksum starts.
-                int n = super.read(to, offset, position < trailer ? Math.min(length, trailer - position) : length);
+                long until = next < pauses.size() ? pauses.get(next) : pack.length;
+                int n = super.read(to, offset, (int) Math.min(length, until - position));
                 position += Math.max(n, 0);
                 return n;
             }
@@ -198,7 +208,7 @@ class FirstPackParserTest {
             }
         }
 
-        assertThat(checker.countWhenTheStreamEnded()).as("versions hashed and checked before the pack's checksum arrived").isEqualTo(versions);
+        assertThat(checkedBeforeTheChecksum[0]).as("versions hashed and checked before the pack's checksum arrived").isEqualTo(versions);
         assertThat(checker.count()).isEqualTo(versions);
     }
 
@@ -432,11 +442,10 @@ class FirstPackParserTest {
 
     // ---------------------------------------------------------------- helpers
 
-    /** JGit's checks, counting the objects that pass them; notes the count when the stream is found ended. */
+    /** JGit's checks, counting the objects that pass them. */
     private static final class CountingChecker extends ObjectChecker {
 
         private final AtomicInteger checked = new AtomicInteger();
-        private volatile int whenTheStreamEnded = -1;
 
         @Override
         public void check(AnyObjectId id, int type, byte[] raw) throws CorruptObjectException {
@@ -448,20 +457,11 @@ class FirstPackParserTest {
             return checked.get();
         }
 
-        int countWhenTheStreamEnded() {
-            return whenTheStreamEnded;
-        }
-
-        /** Waits until {@code objects} are checked or the time is up, then notes how many were. */
-        void awaitAtLeast(int objects, long millis) {
-            if (whenTheStreamEnded >= 0) {
-                return;
-            }
-            long deadline = System.nanoTime() + millis * 1_000_000;
+        /** Waits until {@code objects} are checked or {@code deadline} ({@link System#nanoTime()}) has passed. */
+        void awaitAtLeast(int objects, long deadline) {
             while (checked.get() < objects && System.nanoTime() < deadline) {
                 LockSupport.parkNanos(1_000_000);
             }
-            whenTheStreamEnded = checked.get();
         }
     }
 
