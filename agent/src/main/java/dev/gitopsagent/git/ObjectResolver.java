@@ -113,7 +113,7 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
         submit(() -> {
             try {
                 Worker worker = workers.get();
-                identify(entry, type, data, worker.hash(type, data), worker);
+                identify(entry, type, data, worker);
             } finally {
                 room.release(cost);
             }
@@ -147,7 +147,7 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
                 if (resolvedBase != null && failure.get() == null) {
                     byte[] data = apply(start, resolvedBase.data(), delta);
                     Worker worker = workers.get();
-                    identify(entry, resolvedBase.type(), data, worker.hash(resolvedBase.type(), data), worker);
+                    identify(entry, resolvedBase.type(), data, worker);
                     result.complete(new Resolved(resolvedBase.type(), data));
                 }
             } finally {
@@ -295,8 +295,7 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
             // Resolved as the stream arrived; applied again only for the deltas below it that were not.
             id = identified.id(entry);
         } else {
-            id = worker.hash(type, data);
-            identify(entry, type, data, id, worker);
+            id = identify(entry, type, data, worker);
         }
         children(entry, id, type, data);
     }
@@ -341,13 +340,16 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
         return size;
     }
 
-    private void identify(int entry, int type, byte[] data, ObjectId id, Worker worker) throws IOException {
+    /** Hashes and checks the object, and records its id for the entry. */
+    private ObjectId identify(int entry, int type, byte[] data, Worker worker) throws IOException {
+        ObjectId id = worker.hash(type, data);
         try {
             worker.checker.check(id, type, data);
         } catch (CorruptObjectException | RuntimeException e) {
             throw BackgroundChecker.refusal(id, type, e);
         }
         identified.record(entry, type, id);
+        return id;
     }
 
     private interface Task {
