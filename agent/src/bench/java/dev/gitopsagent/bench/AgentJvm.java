@@ -43,10 +43,21 @@ final class AgentJvm implements AutoCloseable {
     /** As {@link #launch(Path, List, Map)}, with extra environment variables (e.g. MALLOC_ARENA_MAX). */
     static AgentJvm launch(Path log, List<String> jvmOptions, Map<String, String> environment, Map<String, String> properties)
             throws IOException {
+        return launch(log, ownJava(), jvmOptions, environment, properties);
+    }
+
+    /** As {@link #launch(Path, List, Map, Map)}, on the given {@code java} (e.g. another JDK's). */
+    static AgentJvm launch(Path log, Path java, List<String> jvmOptions, Map<String, String> environment, Map<String, String> properties)
+            throws IOException {
         List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add(java.toString());
         command.addAll(jvmOptions);
         return start(log, command, List.of("-jar", AgentProcess.jar().toString()), environment, properties);
+    }
+
+    /** The {@code java} of the JVM running the benchmark. */
+    static Path ownJava() {
+        return Path.of(System.getProperty("java.home"), "bin", "java");
     }
 
     /** The native executable instead of the jar, with the same properties (a native image takes {@code -D} too). */

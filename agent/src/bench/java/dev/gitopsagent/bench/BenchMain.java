@@ -16,6 +16,8 @@ import java.util.stream.Collectors;
  * run, {@code bench.only=poll,firstsync,update,fetch,verify,latency,footprint,native,nativesync,nativeverify} ({@code native} compares the native executable
  * with the JVM build, {@code nativesync} runs the first sync with the native executable and {@code bench.nativeOptions},
  * {@code nativeverify} measures its verification speed; none of the three is in the default set: they need a {@code -Pnative} build first).
+ * {@code firstsync} runs the packaged agent with the recommended JVM options, then {@code bench.jvmOptions} if set (to try
+ * a variant: a later option overrides an earlier one), on {@code bench.java} if set, else on the benchmark's own JVM.
  */
 public final class BenchMain {
 
@@ -40,11 +42,12 @@ public final class BenchMain {
         }
         if (only.contains("firstsync")) {
             attempt("firstsync", report, () -> new FirstSyncBenchmark(integer("bench.bigCommits", 50_000), integer("bench.bigFiles", 30_000),
-                    integer("bench.firstSyncRuns", 3), FirstSyncBenchmark.Subject.RECOMMENDED_JVM).run(work.resolve("firstsync"), cache, report));
+                    integer("bench.firstSyncRuns", 3), FirstSyncBenchmark.Subject.packagedJvm(java(), options("bench.jvmOptions")))
+                    .run(work.resolve("firstsync"), cache, report));
         }
         if (only.contains("nativesync")) {
             // The native executable's first sync, with the image's run-time options from -Dbench.nativeOptions (e.g. -Xmn8m).
-            List<String> options = List.of(System.getProperty("bench.nativeOptions", "").split("\\s+")).stream().filter(o -> !o.isBlank()).toList();
+            List<String> options = options("bench.nativeOptions");
             attempt("nativesync", report, () -> new FirstSyncBenchmark(integer("bench.bigCommits", 50_000), integer("bench.bigFiles", 30_000),
                     integer("bench.firstSyncRuns", 3), FirstSyncBenchmark.Subject.nativeExecutable(nativeRunner().orElseThrow(() ->
                             new IllegalStateException("no native executable: build it first or pass -Dbench.runner=<path>")), options))
@@ -94,6 +97,17 @@ public final class BenchMain {
     private static Optional<Path> nativeRunner() {
         String runner = System.getProperty("bench.runner", "");
         return runner.isEmpty() || !Files.isExecutable(Path.of(runner)) ? Optional.empty() : Optional.of(Path.of(runner));
+    }
+
+    /** The {@code java} that runs the packaged agent in {@code firstsync}: {@code bench.java}, else the benchmark's own. */
+    private static Path java() {
+        String java = System.getProperty("bench.java", "");
+        return java.isBlank() ? AgentJvm.ownJava() : Path.of(java);
+    }
+
+    /** A property's space-separated options, none if it is unset or blank. */
+    private static List<String> options(String property) {
+        return Arrays.stream(System.getProperty(property, "").split("\\s+")).filter(option -> !option.isBlank()).toList();
     }
 
     @FunctionalInterface

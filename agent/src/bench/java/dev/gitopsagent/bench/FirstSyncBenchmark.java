@@ -26,15 +26,30 @@ final class FirstSyncBenchmark {
 
     private static final String NAME = "first sync";
     private static final String GC_PAUSES = "jvm_gc_pause_seconds_count";
+    private static final String GC_PAUSE_SECONDS = "jvm_gc_pause_seconds_sum";
 
-    /** What is measured: a name for the report and how to start it. */
-    record Subject(String name, Launcher launcher) {
-        static final Subject RECOMMENDED_JVM = new Subject("packaged, recommended JVM options",
-                (log, properties) -> AgentJvm.launch(log, JvmProfile.RECOMMENDED.options(), JvmProfile.RECOMMENDED.environment(), properties));
+    /**
+     * What is measured: a name for the report, whether its GC pauses can be read from its metrics (a native image
+     * reports none), and how to start it.
+     */
+    record Subject(String name, boolean reportsGcPauses, Launcher launcher) {
+
+        /**
+         * The packaged agent with the recommended JVM options, then {@code extra} ones (a later option overrides an
+         * earlier one), on {@code java}; the name says what differs from the recommended setup.
+         */
+        static Subject packagedJvm(Path java, List<String> extra) {
+            List<String> options = new ArrayList<>(JvmProfile.RECOMMENDED.options());
+            options.addAll(extra);
+            String name = "packaged, recommended JVM options" + (extra.isEmpty() ? "" : " + " + String.join(" ", extra))
+                    + (java.equals(AgentJvm.ownJava()) ? "" : ", on " + java);
+            return new Subject(name, true,
+                    (log, properties) -> AgentJvm.launch(log, java, options, JvmProfile.RECOMMENDED.environment(), properties));
+        }
 
         /** The native executable with the given run-time options. */
         static Subject nativeExecutable(Path runner, List<String> options) {
-            return new Subject("native executable" + (options.isEmpty() ? "" : " " + String.join(" ", options)),
+            return new Subject("native executable" + (options.isEmpty() ? "" : " " + String.join(" ", options)), false,
                     (log, properties) -> AgentJvm.launchNative(log, runner, options, properties));
         }
     }
@@ -117,8 +132,7 @@ final class FirstSyncBenchmark {
             AgentSeries agent = agentRuns.get(mode);
             Samples peaks = Samples.of(agent.peaks);
             report.add(ServerRow.of(label, "agent, first-sync=" + mode + ", " + subject.name() + " (launch -> head verified, build started)", agent.runs, "peak RSS " + Row.mebibytes(peaks.percentile(0)) + " / " + Row.mebibytes(peaks.median()) + " / "
-                            + Row.mebibytes(peaks.percentile(100)) + "; GC pauses median " + Math.round(Samples.of(agent.gcPauses).median())
-                            + "; client CPU = whole JVM incl. start"));
+                            + Row.mebibytes(peaks.percentile(100)) + gcPauses(agent) + "; client CPU = whole process incl. start"));
         }
         Samples gitPeaks = Samples.of(gitPeak);
         report.add(ServerRow.of(label, "git clone --bare --no-tags", gitRuns,
@@ -137,20 +151,31 @@ final class FirstSyncBenchmark {
         }
     }
 
-    /** One mode's agent runs: costs and server load, peak RSS, GC pauses. */
+    /** "; GC pauses median N (S s)" from the JVM's metrics; nothing for a subject that reports none. */
+    private String gcPauses(AgentSeries agent) {
+        if (!subject.reportsGcPauses()) {
+            return "";
+        }
+        return String.format(Locale.ROOT, "; GC pauses median %d (%.2f s)", Math.round(Samples.of(agent.gcPauses).median()),
+                Samples.of(agent.gcSeconds).median());
+    }
+
+    /** One mode's agent runs: costs and server load, peak RSS, GC pauses (count and total time). */
     private static final class AgentSeries {
         final ServerSeries runs = new ServerSeries();
         final List<Double> peaks = new ArrayList<>();
         final List<Double> gcPauses = new ArrayList<>();
+        final List<Double> gcSeconds = new ArrayList<>();
 
         void add(Sync sync, NginxGitServer.Load load) {
             runs.add(sync.cost(), load);
             peaks.add(sync.peakBytes());
             gcPauses.add(sync.gcPauses());
+            gcSeconds.add(sync.gcSeconds());
         }
     }
 
-    private record Sync(Cost cost, double peakBytes, double gcPauses) {
+    private record Sync(Cost cost, double peakBytes, double gcPauses, double gcSeconds) {
     }
 
     private Sync firstSync(Path run, Map<String, String> properties) {
@@ -158,8 +183,9 @@ final class FirstSyncBenchmark {
             Duration ready = agent.awaitReady(Duration.ofMinutes(10));
             double cpu = agent.cpuMillis();
             double peak = agent.peakResidentBytes();
-            double pauses = PrometheusText.sum(agent.get("/q/metrics"), GC_PAUSES);
-            return new Sync(new Cost(ready.toNanos(), Math.round(cpu * 1e6), 0), peak, pauses);
+            String metrics = agent.get("/q/metrics");
+            return new Sync(new Cost(ready.toNanos(), Math.round(cpu * 1e6), 0), peak, PrometheusText.sum(metrics, GC_PAUSES),
+                    PrometheusText.sum(metrics, GC_PAUSE_SECONDS));
         } catch (Exception e) {
             throw new IllegalStateException("first sync failed", e);
         }
