@@ -110,14 +110,18 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
         identified.makeRoomFor(entry);
         int cost = Math.min(data.length + 64, PENDING_BYTES);
         room.acquireUninterruptibly(cost);
-        submit(() -> {
+        pending.incrementAndGet();
+        // Not submit(): a task skipped after a failure must still give its room back, or the scan waits for it forever.
+        pool.execute(counted(() -> {
             try {
-                Worker worker = workers.get();
-                identify(entry, type, data, worker);
+                if (failure.get() == null) {
+                    Worker worker = workers.get();
+                    identify(entry, type, data, worker);
+                }
             } finally {
                 room.release(cost);
             }
-        });
+        }));
         remember(entry, CompletableFuture.completedFuture(new Resolved(type, data)), data.length);
     }
 

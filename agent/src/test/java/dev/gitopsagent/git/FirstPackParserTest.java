@@ -380,6 +380,53 @@ class FirstPackParserTest {
         }
     }
 
+    @Test
+    void refusesAMalformedObjectEvenWhenTheObjectsQueuedBehindItFillTheRoomTheScanWaitsFor() throws Exception {
+        byte[] blob = ascii("named twice in one tree\n");
+        byte[] badTree = tree(idOf(Constants.OBJ_BLOB, blob), "twice", "twice");
+        Random random = new Random(5);
+        HandPack built = new HandPack();
+        built.whole(Constants.OBJ_TREE, badTree);
+        // Two whole blobs held for the threads, each over half the room whole objects may wait in.
+        for (int i = 0; i < 2; i++) {
+            byte[] filler = new byte[600 << 10];
+            random.nextBytes(filler);
+            built.whole(Constants.OBJ_BLOB, filler);
+        }
+        byte[] pack = built.bytes();
+        Thread[] scanning = new Thread[1];
+        // The malformed tree is refused only once the scan waits for room (the one thread is slow at it).
+        ObjectChecker checker = new ObjectChecker() {
+            @Override
+            public void check(AnyObjectId id, int type, byte[] raw) throws CorruptObjectException {
+                if (type == Constants.OBJ_TREE) {
+                    long deadline = System.nanoTime() + 30_000_000_000L;
+                    while (scanning[0].getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
+                        LockSupport.parkNanos(1_000_000);
+                    }
+                }
+                super.check(id, type, raw);
+            }
+        };
+
+        try (BoundedRepository repository = openEmpty(root.resolve("clone.git"))) {
+            Throwable thrown = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> {
+                scanning[0] = Thread.currentThread();
+                try {
+                    FirstPackParser parser = new FirstPackParser(repository.getObjectDatabase(), new ByteArrayInputStream(pack), 1);
+                    parser.setObjectChecker(checker);
+                    parser.parse(NullProgressMonitor.INSTANCE);
+                    return null;
+                } catch (Exception e) {
+                    return e;
+                }
+            }, "the parse never ends");
+            assertThat(thrown).isInstanceOf(CorruptObjectException.class)
+                    .hasMessageContaining("Invalid tree " + idOf(Constants.OBJ_TREE, badTree).name());
+            assertThat(filesIn(root.resolve("clone.git/objects/pack"))).isEmpty();
+        }
+    }
+
     // ---------------------------------------------------------------- links recorded on every thread
 
     static Stream<Arguments> linkedObjects() {
