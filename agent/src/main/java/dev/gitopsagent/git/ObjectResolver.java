@@ -61,6 +61,8 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
      * and its base, which it keeps from being collected even once the base has left the recent objects.
      */
     private static final int EARLY_BYTES = 1 << 20;
+    /** What each recent object is counted for besides its data (its map entry, future and record). */
+    private static final int RECENT_OVERHEAD = 64;
     private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
 
     private final SharedChecks checks;
@@ -165,10 +167,11 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
 
     private void remember(int entry, CompletableFuture<Resolved> resolved, long bytes) {
         recent.put(entry, new Recent(resolved, bytes));
-        recentBytes += bytes;
+        // Each also counts what keeping it costs besides its data, so that empty objects do not pile up uncounted.
+        recentBytes += bytes + RECENT_OVERHEAD;
         Iterator<Recent> eldest = recent.values().iterator();
         while (recentBytes > RECENT_BYTES && recent.size() > 1) {
-            recentBytes -= eldest.next().bytes();
+            recentBytes -= eldest.next().bytes() + RECENT_OVERHEAD;
             eldest.remove();
         }
     }

@@ -427,6 +427,26 @@ class FirstPackParserTest {
         }
     }
 
+    @Test
+    void keepsABoundedNumberOfRecentObjectsHoweverManyEmptyOnesThePackSends() throws Exception {
+        // Empty blobs (the same one over and over, refused as sent twice only once the pack is in): 0 bytes of data each.
+        int sent = 20_000;
+        HandPack built = new HandPack();
+        for (int i = 0; i < sent; i++) {
+            built.whole(Constants.OBJ_BLOB, new byte[0]);
+        }
+        byte[] pack = built.bytes();
+
+        try (ObjectResolver resolver = new ObjectResolver(SharedChecks.of(new ObjectChecker()), 1, 0)) {
+            PackScan.scan(new ByteArrayInputStream(pack), java.io.OutputStream.nullOutputStream(), resolver, 0, true);
+            java.lang.reflect.Field recent = ObjectResolver.class.getDeclaredField("recent");
+            recent.setAccessible(true);
+            // At least 64 bytes counted for each, as for the whole objects waiting for a thread.
+            assertThat(((Map<?, ?>) recent.get(resolver)).size()).as("recent objects kept")
+                    .isLessThanOrEqualTo(ObjectResolver.RECENT_BYTES / 64 + 1);
+        }
+    }
+
     // ---------------------------------------------------------------- links recorded on every thread
 
     static Stream<Arguments> linkedObjects() {
