@@ -224,15 +224,22 @@ final class PackScan {
         objects.whole(entry, type, data);
     }
 
-    /** Inflates the data at the read position into an array of its declared size (which it must fill exactly). */
+    /**
+     * Inflates the data at the read position into an array of its declared size (which it must fill exactly).
+     * The array grows as the data arrives: a size the pack declares is not room reserved before its data bears it out.
+     */
     private byte[] held(long start, long size) throws IOException {
-        byte[] data = new byte[(int) size];
+        byte[][] data = {new byte[(int) Math.min(size, scratch.length)]};
         int[] filled = {0};
         inflate(start, size, (chunk, offset, length) -> {
-            System.arraycopy(chunk, offset, data, filled[0], length);
+            if (filled[0] + length > data[0].length) {
+                // Never past the declared size: inflate refuses more before handing it on.
+                data[0] = Arrays.copyOf(data[0], (int) Math.min(size, Math.max(data[0].length * 2L, (long) filled[0] + length)));
+            }
+            System.arraycopy(chunk, offset, data[0], filled[0], length);
             filled[0] += length;
         });
-        return data;
+        return data[0];
     }
 
     private void crc(int entry) {

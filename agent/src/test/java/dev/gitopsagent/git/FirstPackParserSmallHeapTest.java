@@ -1,0 +1,124 @@
+package dev.gitopsagent.git;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.zip.Deflater;
+
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.NullProgressMonitor;
+import org.eclipse.jgit.lib.ObjectChecker;
+import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.transport.PackParser;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The parser of a first fetch ({@link FirstPackParser}) in the heap the agent runs a first fetch with
+ * (64 MiB, README.md): a size a few bytes of the pack declare is not memory the parser reserves
+ * before the data bears it out. Each pack is parsed in a JVM of its own with that heap.
+ */
+class FirstPackParserSmallHeapTest {
+
+    private static final int GIB = 1 << 30;
+
+    @TempDir
+    Path root;
+
+    @Test
+    void refusesAWholeObjectDeclaringAGibibyteItDoesNotHoldWithoutReservingIt() throws Exception {
+        byte[] commit = "tree 0\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] pack = pack(entry(Constants.OBJ_COMMIT, GIB, new byte[0], commit));
+
+        assertThat(parseInSmallHeap(pack)).isEqualTo("refused: CorruptPackException: the object at offset 12 of the pack is malformed: "
+                + "it inflates to " + commit.length + " bytes, not its declared " + GIB);
+    }
+
+    /** Parses the pack into an empty clone in a JVM with a 64 MiB heap; what came of it, one line. */
+    private String parseInSmallHeap(byte[] pack) throws Exception {
+        Path packFile = Files.write(root.resolve("hostile.pack"), pack);
+        Path output = root.resolve("out");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process process = new ProcessBuilder(List.of(java, "-Xmx64m", "-cp", System.getProperty("java.class.path"),
+                Child.class.getName(), packFile.toString(), root.resolve("clone.git").toString()))
+                .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        process.waitFor();
+        List<String> lines = Files.readAllLines(output);
+        return lines.stream().filter(line -> line.startsWith("refused: ") || line.startsWith("accepted")).findFirst()
+                .orElse(String.join("\n", lines));
+    }
+
+    /** The child JVM: parses the pack file into a new empty clone, and prints what came of it. */
+    static final class Child {
+
+        public static void main(String[] args) throws Exception {
+            byte[] pack = Files.readAllBytes(Path.of(args[0]));
+            try (BoundedRepository repository = BoundedRepository.open(new FileRepositoryBuilder().setGitDir(Path.of(args[1]).toFile()),
+                    new FetchBounds(1L << 30, 1_000_000))) {
+                repository.create(true);
+                try (ObjectInserter inserter = repository.newObjectInserter()) {
+                    PackParser parser = inserter.newPackParser(new ByteArrayInputStream(pack));
+                    parser.setAllowThin(true);
+                    parser.setObjectChecker(new ObjectChecker());
+                    parser.parse(NullProgressMonitor.INSTANCE);
+                    System.out.println("accepted");
+                } catch (Throwable e) {
+                    System.out.println("refused: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+                }
+            }
+            System.exit(0);
+        }
+    }
+
+    private static byte[] pack(byte[]... entries) {
+        ByteArrayOutputStream pack = new ByteArrayOutputStream();
+        pack.writeBytes(Constants.PACK_SIGNATURE);
+        pack.writeBytes(new byte[] {0, 0, 0, 2, 0, 0, 0, (byte) entries.length});
+        for (byte[] entry : entries) {
+            pack.writeBytes(entry);
+        }
+        MessageDigest sha1 = Constants.newMessageDigest();
+        pack.writeBytes(sha1.digest(pack.toByteArray()));
+        return pack.toByteArray();
+    }
+
+    private static byte[] entry(int kind, long size, byte[] afterHeader, byte[] data) throws IOException {
+        ByteArrayOutputStream entry = new ByteArrayOutputStream();
+        long s = size;
+        int c = (kind << 4) | (int) (s & 15);
+        s >>>= 4;
+        while (s != 0) {
+            entry.write(c | 0x80);
+            c = (int) (s & 0x7f);
+            s >>>= 7;
+        }
+        entry.write(c);
+        entry.writeBytes(afterHeader);
+        Deflater deflater = new Deflater();
+        deflater.setInput(data);
+        deflater.finish();
+        byte[] buffer = new byte[8192];
+        while (!deflater.finished()) {
+            entry.write(buffer, 0, deflater.deflate(buffer));
+        }
+        deflater.end();
+        return entry.toByteArray();
+    }
+
+    private static void varint(ByteArrayOutputStream out, long value) {
+        long v = value;
+        while (v >= 0x80) {
+            out.write((int) (v & 0x7f) | 0x80);
+            v >>>= 7;
+        }
+        out.write((int) v);
+    }
+}
