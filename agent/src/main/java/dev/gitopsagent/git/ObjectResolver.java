@@ -322,7 +322,13 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
 
     /** The delta (of the entry at {@code start}) applied to its base. */
     private byte[] apply(long start, byte[] base, byte[] delta) throws CorruptPackException {
-        resultSize(start, delta);
+        long size = resultSize(start, delta);
+        // JGit's decoder allocates the declared result before it reads an instruction: count what they make first.
+        long made = madeSize(delta);
+        if (made != size) {
+            throw corruptDelta(start, "it does not apply to its base (its instructions "
+                    + (made < 0 ? "are malformed" : "make " + made + " bytes") + ", not the " + size + " it declares)");
+        }
         try {
             return BinaryDelta.apply(base, delta);
         } catch (RuntimeException e) {
@@ -330,6 +336,48 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
             // copies from outside the base or the delta fails as it indexes: either way the delta is corrupt.
             throw corruptDelta(start, "it does not apply to its base (" + e.getMessage() + ")");
         }
+    }
+
+    /**
+     * How many bytes the delta's instructions make, counted without making them (git's encoding, as
+     * {@link BinaryDelta#apply} reads it); -1 if an instruction is cut short or is the reserved command 0.
+     */
+    private static long madeSize(byte[] delta) {
+        int at = 0;
+        for (int header = 0; header < 2; header++) {
+            while (at < delta.length && (delta[at++] & 0x80) != 0) {
+                // the base's size, then the result's
+            }
+        }
+        long made = 0;
+        while (at < delta.length) {
+            int command = delta[at++] & 0xff;
+            if ((command & 0x80) != 0) {
+                at += Integer.bitCount(command & 0x0f);
+                int size = 0;
+                for (int i = 0; i < 3; i++) {
+                    if ((command & (0x10 << i)) != 0) {
+                        if (at >= delta.length) {
+                            return -1;
+                        }
+                        size |= (delta[at++] & 0xff) << (8 * i);
+                    }
+                }
+                if (at > delta.length) {
+                    return -1;
+                }
+                made += size == 0 ? 0x10000 : size;
+            } else if (command != 0) {
+                at += command;
+                if (at > delta.length) {
+                    return -1;
+                }
+                made += command;
+            } else {
+                return -1;
+            }
+        }
+        return made;
     }
 
     /** The size of the object the delta (of the entry at {@code start}) makes, if it may be made. */

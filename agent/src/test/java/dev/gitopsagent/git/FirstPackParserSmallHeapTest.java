@@ -42,6 +42,22 @@ class FirstPackParserSmallHeapTest {
                 + "it inflates to " + commit.length + " bytes, not its declared " + GIB);
     }
 
+    @Test
+    void refusesADeltaDeclaringAGibibyteResultItsInstructionsDoNotMakeWithoutReservingIt() throws Exception {
+        byte[] base = "a base of 24 bytes, sent\n".getBytes(StandardCharsets.US_ASCII);
+        ByteArrayOutputStream delta = new ByteArrayOutputStream();
+        varint(delta, base.length);
+        varint(delta, GIB);
+        delta.write(5);
+        delta.writeBytes("small".getBytes(StandardCharsets.US_ASCII));
+        byte[] whole = entry(Constants.OBJ_BLOB, base.length, new byte[0], base);
+        // An offset delta on the blob just before it: 12 + whole.length - 12 bytes back.
+        byte[] onIt = entry(Constants.OBJ_OFS_DELTA, delta.size(), new byte[] {(byte) whole.length}, delta.toByteArray());
+
+        assertThat(parseInSmallHeap(pack(whole, onIt))).startsWith("refused: CorruptPackException: the delta at offset "
+                + (12 + whole.length) + " of the pack is malformed: it does not apply to its base");
+    }
+
     /** Parses the pack into an empty clone in a JVM with a 64 MiB heap; what came of it, one line. */
     private String parseInSmallHeap(byte[] pack) throws Exception {
         Path packFile = Files.write(root.resolve("hostile.pack"), pack);
