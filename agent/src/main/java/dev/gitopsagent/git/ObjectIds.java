@@ -19,6 +19,8 @@ final class ObjectIds {
     private static final int CHUNK_BITS = 16;
     private static final int CHUNK = 1 << CHUNK_BITS;
     private static final int ID = Constants.OBJECT_ID_LENGTH;
+    /** Runs of ids sharing their first four bytes up to this long are put in order by insertion. */
+    private static final int SHORT_RUN = 16;
 
     private final int count;
     private final byte[][] ids;
@@ -113,7 +115,17 @@ final class ObjectIds {
         int run = 0;
         for (int i = 1; i <= count; i++) {
             if (i == count || keys[i] >>> 32 != keys[run] >>> 32) {
-                if (i - run > 1) {
+                if (i - run > SHORT_RUN) {
+                    // A pack may make a run long (an object sent over and over, refused as sent twice only once sorted): not quadratic then.
+                    Integer[] entries = new Integer[i - run];
+                    for (int k = 0; k < entries.length; k++) {
+                        entries[k] = order[run + k];
+                    }
+                    Arrays.sort(entries, this::compare);
+                    for (int k = 0; k < entries.length; k++) {
+                        order[run + k] = entries[k];
+                    }
+                } else if (i - run > 1) {
                     insertionSort(order, run, i);
                 }
                 run = i;

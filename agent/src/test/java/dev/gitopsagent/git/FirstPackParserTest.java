@@ -447,6 +447,53 @@ class FirstPackParserTest {
         }
     }
 
+    @Test
+    void refusesObjectsSentOverAndOverWhoseIdsShareTheirFirstFourBytesWithoutSortingThemPairByPair() throws Exception {
+        // Two blobs whose ids share their first four bytes: a birthday search of some 65,000 blobs finds them.
+        Map<Integer, byte[]> byPrefix = new java.util.HashMap<>();
+        byte[][] pair = null;
+        for (long i = 0; pair == null; i++) {
+            byte[] blob = ascii("blob " + i + "\n");
+            byte[] other = byPrefix.putIfAbsent(org.eclipse.jgit.util.NB.decodeInt32(rawId(Constants.OBJ_BLOB, blob), 0), blob);
+            if (other != null) {
+                pair = new byte[][] {other, blob};
+            }
+        }
+        ObjectId first = idOf(Constants.OBJ_BLOB, pair[0]);
+        ObjectId second = idOf(Constants.OBJ_BLOB, pair[1]);
+        byte[] high = first.compareTo(second) > 0 ? pair[0] : pair[1];
+        byte[] low = high == pair[0] ? pair[1] : pair[0];
+        // The higher id, then the lower, over and over: every one of the later is out of order with every one of the former.
+        int times = 300_000;
+        byte[] entries = new HandPack().whole(Constants.OBJ_BLOB, high).whole(Constants.OBJ_BLOB, low).bytes();
+        byte[] twoEntries = java.util.Arrays.copyOfRange(entries, 12, entries.length - Constants.OBJECT_ID_LENGTH);
+        ByteArrayOutputStream built = new ByteArrayOutputStream();
+        built.writeBytes(Constants.PACK_SIGNATURE);
+        int count = 2 * times;
+        built.writeBytes(new byte[] {0, 0, 0, 2, (byte) (count >>> 24), (byte) (count >>> 16), (byte) (count >>> 8), (byte) count});
+        for (int i = 0; i < times; i++) {
+            built.writeBytes(twoEntries);
+        }
+        built.writeBytes(Constants.newMessageDigest().digest(built.toByteArray()));
+        byte[] pack = built.toByteArray();
+        long secondHighAt = 12 + twoEntries.length;
+
+        try (BoundedRepository repository = openEmpty(root.resolve("clone.git"))) {
+            // A guard against a parse that would take hours (once the pairs are sorted in O(n log n), it takes seconds).
+            Throwable thrown = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(90), () -> {
+                try {
+                    parse(repository, pack, new ObjectChecker());
+                    return null;
+                } catch (Exception e) {
+                    return e;
+                }
+            }, "the parse does not end");
+            assertThat(thrown).isInstanceOf(CorruptPackException.class).hasMessageContaining("the pack holds object ")
+                    .hasMessageContaining(" twice, at offsets ");
+            assertThat(filesIn(root.resolve("clone.git/objects/pack"))).isEmpty();
+        }
+    }
+
     // ---------------------------------------------------------------- links recorded on every thread
 
     static Stream<Arguments> linkedObjects() {
@@ -582,6 +629,12 @@ class FirstPackParserTest {
             delta.copy(0, alike);
         }
         return delta.insert(new String(result, alike, result.length - alike, StandardCharsets.US_ASCII)).bytes();
+    }
+
+    private static byte[] rawId(int type, byte[] data) {
+        byte[] raw = new byte[Constants.OBJECT_ID_LENGTH];
+        idOf(type, data).copyRawTo(raw, 0);
+        return raw;
     }
 
     private static ObjectId idOf(int type, byte[] data) {
