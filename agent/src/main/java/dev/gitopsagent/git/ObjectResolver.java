@@ -112,18 +112,8 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
         identified.makeRoomFor(entry);
         int cost = Math.min(data.length + 64, PENDING_BYTES);
         room.acquireUninterruptibly(cost);
-        pending.incrementAndGet();
-        // Not submit(): a task skipped after a failure must still give its room back, or the scan waits for it forever.
-        pool.execute(counted(() -> {
-            try {
-                if (failure.get() == null) {
-                    Worker worker = workers.get();
-                    identify(entry, type, data, worker);
-                }
-            } finally {
-                room.release(cost);
-            }
-        }));
+        // The room is given back even when the task is skipped after a failure, or a scan waiting for room would wait forever.
+        submit(() -> identify(entry, type, data, workers.get()), () -> room.release(cost));
         remember(entry, CompletableFuture.completedFuture(new Resolved(type, data)), data.length);
     }
 
@@ -413,10 +403,20 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
 
     /** Runs the task on the pool, unless something has already failed. */
     private void submit(Task task) {
+        submit(task, () -> {
+        });
+    }
+
+    /** As {@link #submit(Task)}, and {@code always} runs after the task, or in its place once something has failed. */
+    private void submit(Task task, Runnable always) {
         pending.incrementAndGet();
         pool.execute(counted(() -> {
-            if (failure.get() == null) {
-                task.run();
+            try {
+                if (failure.get() == null) {
+                    task.run();
+                }
+            } finally {
+                always.run();
             }
         }));
     }

@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.List;
-import java.util.zip.Deflater;
+import java.util.concurrent.TimeUnit;
 
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.NullProgressMonitor;
@@ -36,7 +34,7 @@ class FirstPackParserSmallHeapTest {
     @Test
     void refusesAWholeObjectDeclaringAGibibyteItDoesNotHoldWithoutReservingIt() throws Exception {
         byte[] commit = "tree 0\n".getBytes(StandardCharsets.US_ASCII);
-        byte[] pack = pack(entry(Constants.OBJ_COMMIT, GIB, new byte[0], commit));
+        byte[] pack = new FirstPackParserTest.HandPack().whole(Constants.OBJ_COMMIT, GIB, commit).bytes();
 
         assertThat(parseInSmallHeap(pack)).isEqualTo("refused: CorruptPackException: the object at offset 12 of the pack is malformed: "
                 + "it inflates to " + commit.length + " bytes, not its declared " + GIB);
@@ -50,12 +48,11 @@ class FirstPackParserSmallHeapTest {
         varint(delta, GIB);
         delta.write(5);
         delta.writeBytes("small".getBytes(StandardCharsets.US_ASCII));
-        byte[] whole = entry(Constants.OBJ_BLOB, base.length, new byte[0], base);
-        // An offset delta on the blob just before it: 12 + whole.length - 12 bytes back.
-        byte[] onIt = entry(Constants.OBJ_OFS_DELTA, delta.size(), new byte[] {(byte) whole.length}, delta.toByteArray());
+        FirstPackParserTest.HandPack pack = new FirstPackParserTest.HandPack().whole(Constants.OBJ_BLOB, base);
+        long start = pack.ofsDelta(12, delta.toByteArray());
 
-        assertThat(parseInSmallHeap(pack(whole, onIt))).startsWith("refused: CorruptPackException: the delta at offset "
-                + (12 + whole.length) + " of the pack is malformed: it does not apply to its base");
+        assertThat(parseInSmallHeap(pack.bytes())).startsWith("refused: CorruptPackException: the delta at offset "
+                + start + " of the pack is malformed: it does not apply to its base");
     }
 
     /** Parses the pack into an empty clone in a JVM with a 64 MiB heap; what came of it, one line. */
@@ -66,7 +63,11 @@ class FirstPackParserSmallHeapTest {
         Process process = new ProcessBuilder(List.of(java, "-Xmx64m", "-cp", System.getProperty("java.class.path"),
                 Child.class.getName(), packFile.toString(), root.resolve("clone.git").toString()))
                 .redirectErrorStream(true).redirectOutput(output.toFile()).start();
-        process.waitFor();
+        // Only a guard against a parse that never ends; a refusal takes a second or two.
+        if (!process.waitFor(2, TimeUnit.MINUTES)) {
+            process.destroyForcibly();
+            throw new AssertionError("the parse in a 64 MiB heap did not end within 2 minutes");
+        }
         List<String> lines = Files.readAllLines(output);
         return lines.stream().filter(line -> line.startsWith("refused: ") || line.startsWith("accepted")).findFirst()
                 .orElse(String.join("\n", lines));
@@ -92,41 +93,6 @@ class FirstPackParserSmallHeapTest {
             }
             System.exit(0);
         }
-    }
-
-    private static byte[] pack(byte[]... entries) {
-        ByteArrayOutputStream pack = new ByteArrayOutputStream();
-        pack.writeBytes(Constants.PACK_SIGNATURE);
-        pack.writeBytes(new byte[] {0, 0, 0, 2, 0, 0, 0, (byte) entries.length});
-        for (byte[] entry : entries) {
-            pack.writeBytes(entry);
-        }
-        MessageDigest sha1 = Constants.newMessageDigest();
-        pack.writeBytes(sha1.digest(pack.toByteArray()));
-        return pack.toByteArray();
-    }
-
-    private static byte[] entry(int kind, long size, byte[] afterHeader, byte[] data) throws IOException {
-        ByteArrayOutputStream entry = new ByteArrayOutputStream();
-        long s = size;
-        int c = (kind << 4) | (int) (s & 15);
-        s >>>= 4;
-        while (s != 0) {
-            entry.write(c | 0x80);
-            c = (int) (s & 0x7f);
-            s >>>= 7;
-        }
-        entry.write(c);
-        entry.writeBytes(afterHeader);
-        Deflater deflater = new Deflater();
-        deflater.setInput(data);
-        deflater.finish();
-        byte[] buffer = new byte[8192];
-        while (!deflater.finished()) {
-            entry.write(buffer, 0, deflater.deflate(buffer));
-        }
-        deflater.end();
-        return entry.toByteArray();
     }
 
     private static void varint(ByteArrayOutputStream out, long value) {

@@ -2,17 +2,23 @@ package dev.gitopsagent.git;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -37,6 +43,7 @@ import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.transport.PackParser;
+import org.eclipse.jgit.util.NB;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -278,7 +285,7 @@ class FirstPackParserTest {
         return Stream.of(
                 refusal("a thin pack, its deltas on bases the pack does not hold",
                         () -> new Refusal(thinPack, "the delta at offset ", "cannot be resolved: its base ", "is not in the pack")),
-                refusal("a pack cut off in the middle", () -> new Refusal(java.util.Arrays.copyOf(ofsPack, ofsPack.length / 2),
+                refusal("a pack cut off in the middle", () -> new Refusal(Arrays.copyOf(ofsPack, ofsPack.length / 2),
                         "the stream ends at offset ", "before the pack does")),
                 refusal("a pack whose trailing checksum is not that of its content", () -> {
                     byte[] pack = ofsPack.clone();
@@ -410,7 +417,7 @@ class FirstPackParserTest {
         };
 
         try (BoundedRepository repository = openEmpty(root.resolve("clone.git"))) {
-            Throwable thrown = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> {
+            Throwable thrown = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
                 scanning[0] = Thread.currentThread();
                 try {
                     FirstPackParser parser = new FirstPackParser(repository.getObjectDatabase(), new ByteArrayInputStream(pack), 1);
@@ -438,8 +445,8 @@ class FirstPackParserTest {
         byte[] pack = built.bytes();
 
         try (ObjectResolver resolver = new ObjectResolver(SharedChecks.of(new ObjectChecker()), 1, 0)) {
-            PackScan.scan(new ByteArrayInputStream(pack), java.io.OutputStream.nullOutputStream(), resolver, 0, true);
-            java.lang.reflect.Field recent = ObjectResolver.class.getDeclaredField("recent");
+            PackScan.scan(new ByteArrayInputStream(pack), OutputStream.nullOutputStream(), resolver, 0, true);
+            Field recent = ObjectResolver.class.getDeclaredField("recent");
             recent.setAccessible(true);
             // At least 64 bytes counted for each, as for the whole objects waiting for a thread.
             assertThat(((Map<?, ?>) recent.get(resolver)).size()).as("recent objects kept")
@@ -450,11 +457,11 @@ class FirstPackParserTest {
     @Test
     void refusesObjectsSentOverAndOverWhoseIdsShareTheirFirstFourBytesWithoutSortingThemPairByPair() throws Exception {
         // Two blobs whose ids share their first four bytes: a birthday search of some 65,000 blobs finds them.
-        Map<Integer, byte[]> byPrefix = new java.util.HashMap<>();
+        Map<Integer, byte[]> byPrefix = new HashMap<>();
         byte[][] pair = null;
         for (long i = 0; pair == null; i++) {
             byte[] blob = ascii("blob " + i + "\n");
-            byte[] other = byPrefix.putIfAbsent(org.eclipse.jgit.util.NB.decodeInt32(rawId(Constants.OBJ_BLOB, blob), 0), blob);
+            byte[] other = byPrefix.putIfAbsent(NB.decodeInt32(rawId(Constants.OBJ_BLOB, blob), 0), blob);
             if (other != null) {
                 pair = new byte[][] {other, blob};
             }
@@ -466,7 +473,7 @@ class FirstPackParserTest {
         // The higher id, then the lower, over and over: every one of the later is out of order with every one of the former.
         int times = 300_000;
         byte[] entries = new HandPack().whole(Constants.OBJ_BLOB, high).whole(Constants.OBJ_BLOB, low).bytes();
-        byte[] twoEntries = java.util.Arrays.copyOfRange(entries, 12, entries.length - Constants.OBJECT_ID_LENGTH);
+        byte[] twoEntries = Arrays.copyOfRange(entries, 12, entries.length - Constants.OBJECT_ID_LENGTH);
         ByteArrayOutputStream built = new ByteArrayOutputStream();
         built.writeBytes(Constants.PACK_SIGNATURE);
         int count = 2 * times;
@@ -480,7 +487,7 @@ class FirstPackParserTest {
 
         try (BoundedRepository repository = openEmpty(root.resolve("clone.git"))) {
             // A guard against a parse that would take hours (once the pairs are sorted in O(n log n), it takes seconds).
-            Throwable thrown = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(90), () -> {
+            Throwable thrown = assertTimeoutPreemptively(Duration.ofSeconds(90), () -> {
                 try {
                     parse(repository, pack, new ObjectChecker());
                     return null;
@@ -886,7 +893,7 @@ class FirstPackParserTest {
     }
 
     /** A pack written entry by entry, as git writes one: header, entries of deflated data, SHA-1 trailer. */
-    private static final class HandPack {
+    static final class HandPack {
 
         private final ByteArrayOutputStream entries = new ByteArrayOutputStream();
         private int count;
@@ -911,7 +918,7 @@ class FirstPackParserTest {
             while ((back >>>= 7) != 0) {
                 encoded[--at] = (byte) (0x80 | (--back & 0x7f));
             }
-            entry(Constants.OBJ_OFS_DELTA, delta.length, java.util.Arrays.copyOfRange(encoded, at, encoded.length), delta);
+            entry(Constants.OBJ_OFS_DELTA, delta.length, Arrays.copyOfRange(encoded, at, encoded.length), delta);
             return start;
         }
 
