@@ -61,8 +61,11 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
      * and its base, which it keeps from being collected even once the base has left the recent objects.
      */
     private static final int EARLY_BYTES = 1 << 20;
-    /** What each recent object is counted for besides its data (its map entry, future and record). */
-    private static final int RECENT_OVERHEAD = 64;
+    /**
+     * What holding an object is counted for besides its data (array header, map entry, future, record), in the
+     * room of whole objects and of early deltas and in the recent objects, so that empty ones are never free.
+     */
+    private static final int OBJECT_OVERHEAD = 64;
     private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
 
     private final SharedChecks checks;
@@ -110,7 +113,7 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
     public void whole(int entry, int type, byte[] data) throws IOException {
         throwIfFailed();
         identified.makeRoomFor(entry);
-        int cost = Math.min(data.length + 64, PENDING_BYTES);
+        int cost = Math.min(data.length + OBJECT_OVERHEAD, PENDING_BYTES);
         room.acquireUninterruptibly(cost);
         // The room is given back even when the task is skipped after a failure, or a scan waiting for room would wait forever.
         submit(() -> identify(entry, type, data, workers.get()), () -> room.release(cost));
@@ -129,7 +132,7 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
             return;
         }
         long size = resultSize(start, delta);
-        int cost = (int) Math.min(delta.length + size + onto.bytes() + 64, EARLY_BYTES);
+        int cost = (int) Math.min(delta.length + size + onto.bytes() + OBJECT_OVERHEAD, EARLY_BYTES);
         if (!earlyRoom.tryAcquire(cost)) {
             // The threads are behind: the scan does not wait for them, and this delta is resolved later.
             return;
@@ -157,11 +160,10 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
 
     private void remember(int entry, CompletableFuture<Resolved> resolved, long bytes) {
         recent.put(entry, new Recent(resolved, bytes));
-        // Each also counts what keeping it costs besides its data, so that empty objects do not pile up uncounted.
-        recentBytes += bytes + RECENT_OVERHEAD;
+        recentBytes += bytes + OBJECT_OVERHEAD;
         Iterator<Recent> eldest = recent.values().iterator();
         while (recentBytes > RECENT_BYTES && recent.size() > 1) {
-            recentBytes -= eldest.next().bytes() + RECENT_OVERHEAD;
+            recentBytes -= eldest.next().bytes() + OBJECT_OVERHEAD;
             eldest.remove();
         }
     }

@@ -3,7 +3,6 @@ package dev.gitopsagent.git;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,13 +42,9 @@ class FirstPackParserSmallHeapTest {
     @Test
     void refusesADeltaDeclaringAGibibyteResultItsInstructionsDoNotMakeWithoutReservingIt() throws Exception {
         byte[] base = "a base of 24 bytes, sent\n".getBytes(StandardCharsets.US_ASCII);
-        ByteArrayOutputStream delta = new ByteArrayOutputStream();
-        varint(delta, base.length);
-        varint(delta, GIB);
-        delta.write(5);
-        delta.writeBytes("small".getBytes(StandardCharsets.US_ASCII));
+        byte[] delta = new FirstPackParserTest.Delta(base.length, GIB).insert("small").bytes();
         FirstPackParserTest.HandPack pack = new FirstPackParserTest.HandPack().whole(Constants.OBJ_BLOB, base);
-        long start = pack.ofsDelta(12, delta.toByteArray());
+        long start = pack.ofsDelta(12, delta);
 
         assertThat(parseInSmallHeap(pack.bytes())).startsWith("refused: CorruptPackException: the delta at offset "
                 + start + " of the pack is malformed: it does not apply to its base");
@@ -93,14 +88,5 @@ class FirstPackParserSmallHeapTest {
             }
             System.exit(0);
         }
-    }
-
-    private static void varint(ByteArrayOutputStream out, long value) {
-        long v = value;
-        while (v >= 0x80) {
-            out.write((int) (v & 0x7f) | 0x80);
-            v >>>= 7;
-        }
-        out.write((int) v);
     }
 }

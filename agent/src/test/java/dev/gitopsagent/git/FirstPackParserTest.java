@@ -840,7 +840,7 @@ class FirstPackParserTest {
     }
 
     /** A delta in git's encoding: the sizes, then copy and insert instructions. */
-    private static final class Delta {
+    static final class Delta {
 
         private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
