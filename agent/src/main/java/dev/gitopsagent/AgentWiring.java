@@ -26,6 +26,7 @@ import dev.gitopsagent.deploy.BinaryCache;
 import dev.gitopsagent.deploy.DriftWatch;
 import dev.gitopsagent.deploy.Generations;
 import dev.gitopsagent.deploy.HealthGate;
+import dev.gitopsagent.deploy.NixGitCache;
 import dev.gitopsagent.deploy.NixVersion;
 import dev.gitopsagent.deploy.NixosRebuild;
 import dev.gitopsagent.deploy.ProcessRunner;
@@ -287,7 +288,8 @@ public class AgentWiring {
                 new Select(target, mirror, plan, forgeGate(config, host), store, clock),
                 new Descend(target, mirror, store),
                 new Verify(mirror, verifier, status),
-                new Realise(target, mirror, rebuild, cacheMode(deploy, stateDir, runner), store, status, clock),
+                new Realise(target, mirror, rebuild, cacheMode(deploy, stateDir, runner), NixGitCache.of(System.getenv()), store, status,
+                        clock),
                 activate,
                 new Recorder(target, system, store, mark, status, clock));
         return new Reconciler(target, stages, new Recovery(target, activate, system, store, mark, status, clock), store, status);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
@@ -33,11 +34,13 @@ import org.eclipse.jgit.transport.FetchResult;
 import org.eclipse.jgit.transport.HttpTransport;
 import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.TagOpt;
+import org.eclipse.jgit.transport.TrackingRefUpdate;
 import org.eclipse.jgit.transport.Transport;
 import org.eclipse.jgit.treewalk.TreeWalk;
 import org.jboss.logging.Logger;
 
 import dev.gitopsagent.FileTrees;
+import dev.gitopsagent.GitLockFiles;
 import dev.gitopsagent.deploy.FlakeRef;
 
 /**
@@ -292,6 +295,15 @@ public final class LocalMirror implements AutoCloseable {
         // The remote is not trusted: malformed objects (bad headers, odd tree entries) are refused before they land.
         transport.setCheckFetchedObjects(true);
         FetchResult result = transport.fetch(NullProgressMonitor.INSTANCE, specs);
+        // JGit reports a branch it could not move (its lock file exists) here, and does not throw.
+        for (TrackingRefUpdate update : result.getTrackingRefUpdates()) {
+            switch (update.getResult()) {
+                case NEW, FORCED, FAST_FORWARD, NO_CHANGE -> {
+                }
+                default -> throw new IOException("the clone's " + update.getLocalName() + " could not be moved to "
+                        + update.getNewObjectId().name() + ": " + update.getResult());
+            }
+        }
         Map<String, ObjectId> fetched = new HashMap<>();
         for (String branch : branches) {
             Ref ref = result.getAdvertisedRef("refs/heads/" + branch);
@@ -413,6 +425,21 @@ public final class LocalMirror implements AutoCloseable {
         }
     }
 
+    /**
+     * A run stopped while JGit was updating a file of the clone (killed, or the power cut) leaves the
+     * file's lock, and JGit then leaves that file as it is at every later update: a branch lock keeps
+     * the branch from moving, so Nix, which builds from the branch, cannot find the new commit. Only
+     * this agent writes to the clone (the state directory is locked, {@code StateDirectory}), and
+     * it is not writing yet, so every lock here is stale.
+     */
+    private static void removeLocksOfAStoppedRun(Path directory) throws IOException {
+        FileTime now = FileTime.fromMillis(System.currentTimeMillis());
+        for (Path lock : GitLockFiles.in(directory)) {
+            GitLockFiles.removeUnlessNewer(lock, now).ifPresent(modified -> LOG.warnf(
+                    "removed %s (modified %s): a lock left in the clone by a run of the agent that stopped while updating it", lock, modified));
+        }
+    }
+
     /** Throws the clone away and starts a fresh one; the next fetch downloads everything again. */
     public void recreate() throws IOException {
         LOG.warnf("re-creating the local clone at %s", directory);
@@ -424,6 +451,7 @@ public final class LocalMirror implements AutoCloseable {
     private static BoundedRepository openOrCreate(Path directory, String headBranch, FetchBounds bounds) throws IOException {
         if (Files.isDirectory(directory)) {
             try {
+                removeLocksOfAStoppedRun(directory);
                 BoundedRepository existing = BoundedRepository.open(new FileRepositoryBuilder().setGitDir(directory.toFile()).setMustExist(true), bounds);
                 try (RevWalk walk = new RevWalk(existing)) {
                     for (Ref ref : existing.getRefDatabase().getRefs()) {

@@ -13,6 +13,7 @@ import org.jboss.logging.Logger;
 import dev.gitopsagent.config.AgentConfig;
 import dev.gitopsagent.deploy.BinaryCache;
 import dev.gitopsagent.deploy.FlakeRef;
+import dev.gitopsagent.deploy.NixGitCache;
 import dev.gitopsagent.deploy.NixosRebuild;
 import dev.gitopsagent.deploy.ProcessRunner;
 import dev.gitopsagent.deploy.ShellLine;
@@ -56,16 +57,18 @@ public final class Realise {
     private final LocalMirror mirror;
     private final NixosRebuild rebuild;
     private final Optional<CacheMode> cacheMode;
+    private final NixGitCache fetchCache;
     private final StateStore store;
     private final LiveStatus status;
     private final Clock clock;
 
-    public Realise(Reconciler.Target target, LocalMirror mirror, NixosRebuild rebuild, Optional<CacheMode> cacheMode, StateStore store,
-            LiveStatus status, Clock clock) {
+    public Realise(Reconciler.Target target, LocalMirror mirror, NixosRebuild rebuild, Optional<CacheMode> cacheMode, NixGitCache fetchCache,
+            StateStore store, LiveStatus status, Clock clock) {
         this.target = target;
         this.mirror = mirror;
         this.rebuild = rebuild;
         this.cacheMode = cacheMode;
+        this.fetchCache = fetchCache;
         this.store = store;
         this.status = status;
         this.clock = clock;
@@ -86,6 +89,8 @@ public final class Realise {
         // Written before anything runs, so a restart mid-deploy finds it and reads the outcome back from the system.
         store.update(s -> s.withAttempt(new Attempt(candidate.commit(), candidate.action().toString(), started, verified.signature(),
                 candidate.observedHeads())));
+        // Nix fetches the commit into its cache first; a lock an interrupted fetch left there would fail it.
+        fetchCache.clearStaleLocks();
         if (cacheMode.isPresent()) {
             return fromCache(cacheMode.get(), verified, flake, started);
         }

@@ -171,6 +171,32 @@ class LocalMirrorTest {
     }
 
     @Test
+    void aBranchTheCloneCannotMoveFailsTheFetchNamingTheBranchAndTheCommit() throws Exception {
+        String second = cloneThenPush();
+        String first = git("rev-parse", "refs/heads/main");
+        Files.createFile(mirror.directory().resolve("refs/heads/main.lock"));
+
+        assertThatThrownBy(() -> pollAndFetch(origin(), List.of("main"))).isInstanceOf(IOException.class)
+                .hasMessageContaining("refs/heads/main could not be moved to " + second + ": LOCK_FAILURE");
+        assertThat(git("rev-parse", "refs/heads/main")).isEqualTo(first);
+    }
+
+    @Test
+    void locksARunStoppedWhileUpdatingTheCloneLeftAreRemovedWhenItIsOpenedAgain() throws Exception {
+        String second = cloneThenPush();
+        Path branchLock = Files.createFile(mirror.directory().resolve("refs/heads/main.lock"));
+        Path packedRefsLock = Files.createFile(mirror.directory().resolve("packed-refs.lock"));
+        mirror.close();
+
+        open(Map.of());
+
+        assertThat(branchLock).doesNotExist();
+        assertThat(packedRefsLock).doesNotExist();
+        assertThat(pollAndFetch(origin(), List.of("main"))).containsExactly(Map.entry("main", ObjectId.fromString(second)));
+        assertThat(git("rev-parse", "refs/heads/main")).isEqualTo(second);
+    }
+
+    @Test
     void fetchesThePolledHeadEvenWhenTheBranchMovedSince() throws Exception {
         String polled = cloneThenPush();
         Map<String, ObjectId> heads = mirror.remoteHeads(origin(), List.of("main"));
