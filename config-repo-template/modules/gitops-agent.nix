@@ -142,6 +142,7 @@ let
     "gitops.repository.timeout" = cfg.repository.timeout;
     "gitops.repository.fetch.max-bytes" = cfg.repository.fetch.maxBytes;
     "gitops.repository.fetch.max-objects" = cfg.repository.fetch.maxObjects;
+    "gitops.repository.fetch.max-object-bytes" = cfg.repository.fetch.maxObjectBytes;
     "gitops.repository.first-sync" = cfg.repository.firstSync;
     "gitops.host" = cfg.host;
     "gitops.state-dir" = cfg.stateDir;
@@ -345,6 +346,17 @@ in
             Objects one fetch may bring in, read from the pack header before the
             objects are. More is refused (`too-many-objects`). A 50,000-commit
             repository has about 250,000 objects.
+          '';
+        };
+        maxObjectBytes = mkOption {
+          type = types.ints.positive;
+          default = 8388608;
+          description = ''
+            The largest object a new host's first fetch holds whole in memory (a
+            commit, tree or tag, a delta, what a delta makes, a blob with deltas
+            on it). More is refused (`object-too-large`). A whole blob with no
+            delta on it streams and is not limited by it. Raise it, and the heap
+            with it, for a blob over 8 MiB that git stores as a delta.
           '';
         };
       };

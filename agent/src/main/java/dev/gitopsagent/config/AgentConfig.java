@@ -134,6 +134,20 @@ public interface AgentConfig {
         @WithDefault("1000000")
         @Min(1)
         long maxObjects();
+
+        /**
+         * The size of an object the parser of a new host's first fetch must hold whole: a commit, tree or
+         * tag, a delta, what a delta makes, a blob deltas are built on (a whole blob with no delta on it
+         * streams and is bounded by {@link #maxBytes()} alone). A few hundred bytes of a pack can make an
+         * object of any size, so without it a hostile remote could exhaust the heap. 8 MiB: resolving a
+         * delta holds its base and its result, 16 MiB at the limit, which a 64 MiB heap holds beside the
+         * tables of a 250,000-object pack; at 12 and 16 MiB it did not (measured with the child JVM of
+         * FirstPackParserSmallHeapTest). A repository with a blob bigger than this that git stores as a delta, or as the
+         * base of one, needs it raised, and the heap with it.
+         */
+        @WithDefault("8388608")
+        @Min(1)
+        long maxObjectBytes();
     }
 
     /** What one remote is sent: an HTTPS token (never over http://) or an SSH key checked against a pinned host key. */

@@ -126,7 +126,8 @@ final class BoundedRepository extends FileRepository {
             refuseShallowHistory();
             InputStream bounded = new BoundedPackStream(in, tally);
             if (holdsNoObjects()) {
-                return new FirstPackParser(getObjectDatabase(), bounded, Runtime.getRuntime().availableProcessors());
+                return new FirstPackParser(getObjectDatabase(), bounded, Runtime.getRuntime().availableProcessors(),
+                        new HeldObjectLimit(bounds.maxObjectBytes()));
             }
             return super.newPackParser(bounded);
         }

@@ -5,8 +5,9 @@ import java.util.Optional;
 
 /**
  * A fetch the agent stopped because of what the remote sent, not because the remote failed: too many
- * bytes, too many objects, or history cut short by shallow information it never asked for. Nothing of
- * it is kept: the mirror's branches and objects are as before, and the next poll tries again.
+ * bytes, too many objects, an object too big to hold whole, or history cut short by shallow information
+ * it never asked for. Nothing of it is kept: the mirror's branches and objects are as before, and the
+ * next poll tries again.
  */
 public final class FetchRefusedException extends IOException {
 
@@ -16,6 +17,7 @@ public final class FetchRefusedException extends IOException {
     public enum Reason {
         TOO_LARGE("fetch-too-large"),
         TOO_MANY_OBJECTS("too-many-objects"),
+        OBJECT_TOO_LARGE("object-too-large"),
         SHALLOW("unsolicited-shallow");
 
         private final String label;

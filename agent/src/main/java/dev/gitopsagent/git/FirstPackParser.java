@@ -34,7 +34,9 @@ import org.eclipse.jgit.transport.PackedObjectInfo;
  * last, so that the store only ever sees a complete pack. What it refuses besides (with a
  * {@link CorruptPackException} naming the offset and the reason): a delta whose base is not in the pack,
  * since nothing else is in the store (JGit would complete a thin pack from the store, which is empty);
- * and an object sent twice. There is nothing to compare a received object with, so JGit's collision
+ * and an object sent twice. An object it would have to hold whole over {@link HeldObjectLimit} is refused
+ * ({@link FetchRefusedException}); JGit's parser has no limit of that kind (its object size limit holds
+ * for streamed blobs too). There is nothing to compare a received object with, so JGit's collision
  * lookup against stored objects has no counterpart.
  *
  * <p>Only {@link #parse(ProgressMonitor, ProgressMonitor)} is JGit's protocol; the per-entry hooks of
@@ -45,14 +47,16 @@ final class FirstPackParser extends PackParser {
     private final ObjectDirectory db;
     private final InputStream in;
     private final int threads;
+    private final HeldObjectLimit heldLimit;
     private ObjectChecker checker;
     private long maxObjectSize;
 
-    FirstPackParser(ObjectDirectory db, InputStream in, int threads) {
+    FirstPackParser(ObjectDirectory db, InputStream in, int threads, HeldObjectLimit heldLimit) {
         super(db, in);
         this.db = db;
         this.in = in;
         this.threads = threads;
+        this.heldLimit = heldLimit;
     }
 
     @Override
@@ -83,10 +87,10 @@ final class FirstPackParser extends PackParser {
         // As JGit names and creates it (java.io's temporary file, so the umask's mode, not Files' owner-only one).
         Path incoming = File.createTempFile("incoming_", ".pack", directory.toFile()).toPath();
         Path index = directory.resolve(incoming.getFileName().toString().replace(".pack", ".idx"));
-        try (ObjectResolver resolver = new ObjectResolver(SharedChecks.of(checker), threads, maxObjectSize)) {
+        try (ObjectResolver resolver = new ObjectResolver(SharedChecks.of(checker), threads, maxObjectSize, heldLimit)) {
             PackScan.Scanned scanned;
             try (FileOutputStream file = new FileOutputStream(incoming.toFile())) {
-                scanned = PackScan.scan(in, file, resolver, maxObjectSize, isCheckEofAfterPackFooter());
+                scanned = PackScan.scan(in, file, resolver, maxObjectSize, heldLimit, isCheckEofAfterPackFooter());
                 file.getChannel().force(true);
             }
             try (FileChannel pack = FileChannel.open(incoming, StandardOpenOption.READ)) {

@@ -43,7 +43,9 @@ import org.eclipse.jgit.util.sha1.Sha1CollisionException;
  * The first failure stops the work; it is what {@link #resolveDeltas} or {@link #identified} throws.
  *
  * <p>Memory: whole objects waiting for a thread hold at most {@value #PENDING_BYTES} bytes (a bigger one
- * waits alone); a blob over {@link PackScan#HOLD_LIMIT} is hashed as it streams, as JGit does.
+ * waits alone); a blob over {@link PackScan#HOLD_LIMIT} is hashed as it streams, as JGit does. What a
+ * delta makes, and a streamed blob with deltas on it, are refused over {@link HeldObjectLimit} before they
+ * are held.
  */
 final class ObjectResolver implements PackScan.Objects, AutoCloseable {
 
@@ -70,6 +72,7 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
 
     private final SharedChecks checks;
     private final long maxObjectSize;
+    private final HeldObjectLimit heldLimit;
     private final ForkJoinPool pool;
     private final ThreadLocal<Worker> workers = ThreadLocal.withInitial(this::newWorker);
     private final List<Worker> started = Collections.synchronizedList(new ArrayList<>());
@@ -93,9 +96,10 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
     private record Recent(CompletableFuture<Resolved> resolved, long bytes) {
     }
 
-    ObjectResolver(SharedChecks checks, int threads, long maxObjectSize) {
+    ObjectResolver(SharedChecks checks, int threads, long maxObjectSize, HeldObjectLimit heldLimit) {
         this.checks = checks;
         this.maxObjectSize = maxObjectSize;
+        this.heldLimit = heldLimit;
         AtomicInteger number = new AtomicInteger();
         this.pool = new ForkJoinPool(threads, pool -> {
             ForkJoinWorkerThread thread = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
@@ -144,7 +148,7 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
         onto.resolved().whenComplete((resolvedBase, never) -> pool.execute(counted(() -> {
             try {
                 if (resolvedBase != null && failure.get() == null) {
-                    byte[] data = apply(start, resolvedBase.data(), delta);
+                    byte[] data = apply(start, resolvedBase.type(), resolvedBase.data(), delta);
                     Worker worker = workers.get();
                     identify(entry, resolvedBase.type(), data, worker);
                     result.complete(new Resolved(resolvedBase.type(), data));
@@ -280,6 +284,12 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
     }
 
     private void resolveRoot(int entry) throws IOException {
+        long size = entries.size(entry);
+        // Only a whole blob can be over the limit here (the scan refused other objects, and streamed the blob).
+        if (heldLimit.exceededBy(size)) {
+            throw heldLimit.refusal("a " + Constants.typeString(entries.kind(entry)) + " of " + size + " bytes at offset "
+                    + entries.start(entry) + " of the pack with deltas on it");
+        }
         Worker worker = workers.get();
         byte[] data = worker.inflate(entry);
         children(entry, identified.id(entry), entries.kind(entry), data);
@@ -288,7 +298,7 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
     private void resolveDelta(int entry, int type, byte[] base) throws IOException {
         Worker worker = workers.get();
         byte[] delta = worker.inflate(entry);
-        byte[] data = apply(entries.start(entry), base, delta);
+        byte[] data = apply(entries.start(entry), type, base, delta);
         ObjectId id;
         if (identified.isResolved(entry)) {
             // Resolved as the stream arrived; applied again only for the deltas below it that were not.
@@ -312,14 +322,18 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
         }
     }
 
-    /** The delta (of the entry at {@code start}) applied to its base. */
-    private byte[] apply(long start, byte[] base, byte[] delta) throws CorruptPackException {
+    /** The delta (of the entry at {@code start}) applied to its base, an object of {@code type}. */
+    private byte[] apply(long start, int type, byte[] base, byte[] delta) throws IOException {
         long size = resultSize(start, delta);
         // JGit's decoder allocates the declared result before it reads an instruction: count what they make first.
         long made = madeSize(delta);
         if (made != size) {
             throw corruptDelta(start, "it does not apply to its base (its instructions "
                     + (made < 0 ? "are malformed" : "make " + made + " bytes") + ", not the " + size + " it declares)");
+        }
+        if (heldLimit.exceededBy(size)) {
+            throw heldLimit.refusal("a delta at offset " + start + " of the pack that makes a " + Constants.typeString(type) + " of "
+                    + size + " bytes");
         }
         try {
             return BinaryDelta.apply(base, delta);

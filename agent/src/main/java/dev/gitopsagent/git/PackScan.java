@@ -24,7 +24,9 @@ import org.eclipse.jgit.util.NB;
  * <p>Everything is read from a 64 KiB buffer, never a byte at a time from the stream, and anything the
  * pack declares is checked before it is trusted: the version, every object's kind, that an offset
  * delta points back to where an entry starts, that no entry inflates to more or less than it says, no
- * more entries than the header counts, and the checksum at the end.
+ * more entries than the header counts, and the checksum at the end. An entry that is to be held whole
+ * (every one but a whole blob, which streams) is refused as soon as more of it has inflated than
+ * {@link HeldObjectLimit} allows.
  */
 final class PackScan {
 
@@ -68,6 +70,7 @@ final class PackScan {
     private final OutputStream file;
     private final Objects objects;
     private final long maxObjectSize;
+    private final HeldObjectLimit heldLimit;
     private final byte[] buf = new byte[64 << 10];
     private final byte[] scratch = new byte[64 << 10];
     private final Inflater inflater = new Inflater();
@@ -82,19 +85,22 @@ final class PackScan {
     private boolean digesting = true;
     private PackEntries entries;
 
-    private PackScan(InputStream in, OutputStream file, Objects objects, long maxObjectSize) {
+    private PackScan(InputStream in, OutputStream file, Objects objects, long maxObjectSize, HeldObjectLimit heldLimit) {
         this.in = in;
         this.file = file;
         this.objects = objects;
         this.maxObjectSize = maxObjectSize;
+        this.heldLimit = heldLimit;
     }
 
     /**
      * Reads the whole pack from {@code in}, writing it to {@code file}, and returns its entries and
-     * checksum. {@code maxObjectSize} is the largest object accepted, or 0 for no limit.
+     * checksum. {@code maxObjectSize} is the largest object accepted, or 0 for no limit (JGit's); {@code heldLimit},
+     * the largest one that is to be held whole, now or once the pack is in: every object but a whole blob.
      */
-    static Scanned scan(InputStream in, OutputStream file, Objects objects, long maxObjectSize, boolean expectEof) throws IOException {
-        PackScan scan = new PackScan(in, file, objects, maxObjectSize);
+    static Scanned scan(InputStream in, OutputStream file, Objects objects, long maxObjectSize, HeldObjectLimit heldLimit,
+            boolean expectEof) throws IOException {
+        PackScan scan = new PackScan(in, file, objects, maxObjectSize, heldLimit);
         try {
             return scan.run(expectEof);
         } finally {
@@ -185,10 +191,10 @@ final class PackScan {
                 }
                 int entry = entries.add(start, (int) (offset() - start), kind, size, base);
                 if (size > HOLD_LIMIT) {
-                    inflate(start, size, null);
+                    inflateHeld(start, "delta", size, null);
                     crc(entry);
                 } else {
-                    byte[] delta = held(start, size);
+                    byte[] delta = held(start, "delta", size);
                     crc(entry);
                     objects.delta(entry, start, base, delta);
                 }
@@ -200,7 +206,7 @@ final class PackScan {
                 }
                 int entry = entries.add(start, (int) (offset() - start), kind, size, PackEntries.NO_BASE);
                 entries.addRefDelta(entry, ObjectId.fromRaw(id));
-                inflate(start, size, null);
+                inflateHeld(start, "delta", size, null);
                 crc(entry);
             }
             default -> throw corrupt(start, "its kind " + kind + " is none of the six a pack may hold");
@@ -209,7 +215,8 @@ final class PackScan {
 
     /** Hands the whole object on once its entry is read to the end and its CRC-32 noted. */
     private void whole(int entry, long start, int type, long size) throws IOException {
-        if (type == Constants.OBJ_BLOB && size > HOLD_LIMIT) {
+        // A blob over the held limit (set below HOLD_LIMIT) streams too: a whole blob is never refused for its size.
+        if (type == Constants.OBJ_BLOB && (size > HOLD_LIMIT || heldLimit.exceededBy(size))) {
             Chunks chunks = objects.bigBlob(entry, size);
             inflate(start, size, chunks);
             crc(entry);
@@ -219,7 +226,7 @@ final class PackScan {
         if (size > Integer.MAX_VALUE - 8) {
             throw corrupt(start, "a " + Constants.typeString(type) + " of " + size + " bytes is too big to check");
         }
-        byte[] data = held(start, size);
+        byte[] data = held(start, Constants.typeString(type), size);
         crc(entry);
         objects.whole(entry, type, data);
     }
@@ -228,10 +235,10 @@ final class PackScan {
      * Inflates the data at the read position into an array of its declared size (which it must fill exactly).
      * The array grows as the data arrives: a size the pack declares is not room reserved before its data bears it out.
      */
-    private byte[] held(long start, long size) throws IOException {
+    private byte[] held(long start, String type, long size) throws IOException {
         byte[][] data = {new byte[(int) Math.min(size, scratch.length)]};
         int[] filled = {0};
-        inflate(start, size, (chunk, offset, length) -> {
+        inflateHeld(start, type, size, (chunk, offset, length) -> {
             if (filled[0] + length > data[0].length) {
                 // Never past the declared size: inflate refuses more before handing it on.
                 data[0] = Arrays.copyOf(data[0], (int) Math.min(size, Math.max(data[0].length * 2L, (long) filled[0] + length)));
@@ -240,6 +247,24 @@ final class PackScan {
             filled[0] += length;
         });
         return data[0];
+    }
+
+    /**
+     * Inflates the data of an entry that is to be held whole (now, or to resolve it once the pack is in) into
+     * {@code to} (if any), and refuses it as soon as more of it has inflated than the held limit: a size the pack
+     * only declares is refused as malformed, not as too large.
+     */
+    private void inflateHeld(long start, String type, long size, Sink to) throws IOException {
+        long[] inflated = {0};
+        inflate(start, size, (chunk, offset, length) -> {
+            inflated[0] += length;
+            if (heldLimit.exceededBy(inflated[0])) {
+                throw heldLimit.refusal("a " + type + " of " + size + " bytes at offset " + start + " of the pack");
+            }
+            if (to != null) {
+                to.update(chunk, offset, length);
+            }
+        });
     }
 
     private void crc(int entry) {

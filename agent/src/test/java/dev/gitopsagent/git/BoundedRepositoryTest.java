@@ -65,7 +65,7 @@ class BoundedRepositoryTest {
     @MethodSource("objectStores")
     void indexesInParallelOnlyWhenTheObjectStoreHoldsNothing(String store, boolean jgits, Setup setup) throws Exception {
         try (BoundedRepository repository = BoundedRepository.open(new FileRepositoryBuilder().setGitDir(root.resolve("clone.git").toFile()),
-                new FetchBounds(1 << 20, 1_000))) {
+                new FetchBounds(1 << 20, 1_000, 1 << 20))) {
             repository.create(true);
             Path objects = repository.getObjectDatabase().getDirectory().toPath();
             Files.createDirectories(objects.resolve("info"));

@@ -1,5 +1,9 @@
 package dev.gitopsagent.git;
 
+import static dev.gitopsagent.git.FirstPackParserTest.COPY;
+import static dev.gitopsagent.git.FirstPackParserTest.commitOf;
+import static dev.gitopsagent.git.FirstPackParserTest.copiesOfItsBase;
+import static dev.gitopsagent.git.FirstPackParserTest.noise;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
@@ -18,14 +22,21 @@ import org.eclipse.jgit.transport.PackParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.gitopsagent.config.AgentConfig;
+import io.smallrye.config.WithDefault;
+
 /**
  * The parser of a first fetch ({@link FirstPackParser}) in the heap the agent runs a first fetch with
- * (64 MiB, README.md): a size a few bytes of the pack declare is not memory the parser reserves
- * before the data bears it out. Each pack is parsed in a JVM of its own with that heap.
+ * (64 MiB, README.md), with the default limit on an object it holds whole: a size a few bytes of the
+ * pack declare is not memory the parser reserves before the data bears it out, an object the pack
+ * really makes over the limit is refused before it is held, and one at the limit fits. Each pack is
+ * parsed in a JVM of its own with that heap.
  */
 class FirstPackParserSmallHeapTest {
 
     private static final int GIB = 1 << 30;
+    /** The default of {@value FetchBounds#MAX_OBJECT_BYTES_KEY}, as the configuration declares it. */
+    private static final long DEFAULT_LIMIT = defaultLimit();
 
     @TempDir
     Path root;
@@ -50,13 +61,51 @@ class FirstPackParserSmallHeapTest {
                 + start + " of the pack is malformed: it does not apply to its base");
     }
 
+    @Test
+    void refusesADeltaWhoseCopiesOfItsBaseReallyMakeAGibibyteNamingTheLimitInsteadOfRunningOutOfMemory() throws Exception {
+        // 16,384 copies of a 64 KiB base: 32 KiB of instructions, a few hundred bytes compressed.
+        FirstPackParserTest.HandPack pack = new FirstPackParserTest.HandPack().whole(Constants.OBJ_BLOB, noise(COPY, 7));
+        long start = pack.ofsDelta(12, copiesOfItsBase(GIB / COPY, "").bytes());
+
+        assertThat(parseInSmallHeap(pack.bytes())).isEqualTo("refused: FetchRefusedException: the remote sent a delta at offset " + start
+                + " of the pack that makes a blob of " + GIB + " bytes, more than " + DEFAULT_LIMIT + " bytes, the limit set by "
+                + FetchBounds.MAX_OBJECT_BYTES_KEY + " on an object the agent holds whole to check it; nothing of it is kept");
+    }
+
+    @Test
+    void refusesACommitThatReallyInflatesToTheWholeHeapNamingTheLimitInsteadOfRunningOutOfMemory() throws Exception {
+        int size = 64 << 20;
+        byte[] pack = new FirstPackParserTest.HandPack().whole(Constants.OBJ_COMMIT, commitOf(size)).bytes();
+
+        assertThat(parseInSmallHeap(pack)).isEqualTo("refused: FetchRefusedException: the remote sent a commit of " + size
+                + " bytes at offset 12 of the pack, more than " + DEFAULT_LIMIT + " bytes, the limit set by "
+                + FetchBounds.MAX_OBJECT_BYTES_KEY + " on an object the agent holds whole to check it; nothing of it is kept");
+    }
+
+    @Test
+    void acceptsADeltaOnADeltaEachMakingExactlyTheDefaultLimit() throws Exception {
+        // Resolving the second holds both, the most one delta holds at the limit.
+        int copies = (int) (DEFAULT_LIMIT / COPY);
+        FirstPackParserTest.HandPack pack = new FirstPackParserTest.HandPack().whole(Constants.OBJ_BLOB, noise(COPY, 7));
+        long first = pack.ofsDelta(12, copiesOfItsBase(copies, "").bytes());
+        // One byte, then all but one byte of the first again: another blob of the same size.
+        FirstPackParserTest.Delta second = new FirstPackParserTest.Delta(DEFAULT_LIMIT, DEFAULT_LIMIT).insert("!");
+        for (int i = 1; i < copies; i++) {
+            second.copy(0, COPY);
+        }
+        second.copy(0, COPY - 1);
+        pack.ofsDelta(first, second.bytes());
+
+        assertThat(parseInSmallHeap(pack.bytes())).isEqualTo("accepted");
+    }
+
     /** Parses the pack into an empty clone in a JVM with a 64 MiB heap; what came of it, one line. */
     private String parseInSmallHeap(byte[] pack) throws Exception {
         Path packFile = Files.write(root.resolve("hostile.pack"), pack);
         Path output = root.resolve("out");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process process = new ProcessBuilder(List.of(java, "-Xmx64m", "-cp", System.getProperty("java.class.path"),
-                Child.class.getName(), packFile.toString(), root.resolve("clone.git").toString()))
+                Child.class.getName(), packFile.toString(), root.resolve("clone.git").toString(), Long.toString(DEFAULT_LIMIT)))
                 .redirectErrorStream(true).redirectOutput(output.toFile()).start();
         // Only a guard against a parse that never ends; a refusal takes a second or two.
         if (!process.waitFor(2, TimeUnit.MINUTES)) {
@@ -68,13 +117,21 @@ class FirstPackParserSmallHeapTest {
                 .orElse(String.join("\n", lines));
     }
 
+    private static long defaultLimit() {
+        try {
+            return Long.parseLong(AgentConfig.Fetch.class.getMethod("maxObjectBytes").getAnnotation(WithDefault.class).value());
+        } catch (NoSuchMethodException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     /** The child JVM: parses the pack file into a new empty clone, and prints what came of it. */
     static final class Child {
 
         public static void main(String[] args) throws Exception {
             byte[] pack = Files.readAllBytes(Path.of(args[0]));
             try (BoundedRepository repository = BoundedRepository.open(new FileRepositoryBuilder().setGitDir(Path.of(args[1]).toFile()),
-                    new FetchBounds(1L << 30, 1_000_000))) {
+                    new FetchBounds(1L << 30, 1_000_000, Long.parseLong(args[2])))) {
                 repository.create(true);
                 try (ObjectInserter inserter = repository.newObjectInserter()) {
                     PackParser parser = inserter.newPackParser(new ByteArrayInputStream(pack));

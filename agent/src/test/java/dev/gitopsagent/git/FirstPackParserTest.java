@@ -420,7 +420,8 @@ class FirstPackParserTest {
             Throwable thrown = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
                 scanning[0] = Thread.currentThread();
                 try {
-                    FirstPackParser parser = new FirstPackParser(repository.getObjectDatabase(), new ByteArrayInputStream(pack), 1);
+                    FirstPackParser parser = new FirstPackParser(repository.getObjectDatabase(), new ByteArrayInputStream(pack), 1,
+                            new HeldObjectLimit(1 << 20));
                     parser.setObjectChecker(checker);
                     parser.parse(NullProgressMonitor.INSTANCE);
                     return null;
@@ -444,8 +445,8 @@ class FirstPackParserTest {
         }
         byte[] pack = built.bytes();
 
-        try (ObjectResolver resolver = new ObjectResolver(SharedChecks.of(new ObjectChecker()), 1, 0)) {
-            PackScan.scan(new ByteArrayInputStream(pack), OutputStream.nullOutputStream(), resolver, 0, true);
+        try (ObjectResolver resolver = new ObjectResolver(SharedChecks.of(new ObjectChecker()), 1, 0, new HeldObjectLimit(1 << 20))) {
+            PackScan.scan(new ByteArrayInputStream(pack), OutputStream.nullOutputStream(), resolver, 0, new HeldObjectLimit(1 << 20), true);
             Field recent = ObjectResolver.class.getDeclaredField("recent");
             recent.setAccessible(true);
             // At least 64 bytes counted for each, as for the whole objects waiting for a thread.
@@ -499,6 +500,122 @@ class FirstPackParserTest {
                     .hasMessageContaining(" twice, at offsets ");
             assertThat(filesIn(root.resolve("clone.git/objects/pack"))).isEmpty();
         }
+    }
+
+    // ---------------------------------------------------------------- the size of what it holds whole
+
+    /** The limit on an object held whole in the cases below: small, so that what is over it is quick to make. */
+    private static final int HELD_LIMIT = 256 << 10;
+    /** What one copy instruction of the deltas below copies: all of a 64 KiB base. */
+    static final int COPY = 64 << 10;
+
+    static Stream<Arguments> withinTheHeldLimit() {
+        return Stream.of(
+                Arguments.of("a whole blob over the limit, smaller than the blobs that always stream",
+                        (Supplier<byte[]>) () -> new HandPack().whole(Constants.OBJ_BLOB, noise(HELD_LIMIT + 1, 1)).bytes()),
+                Arguments.of("a whole blob over the limit and over the size from which blobs always stream",
+                        (Supplier<byte[]>) () -> new HandPack().whole(Constants.OBJ_BLOB, noise(PackScan.HOLD_LIMIT + 1, 2)).bytes()),
+                Arguments.of("a commit of exactly the limit",
+                        (Supplier<byte[]>) () -> new HandPack().whole(Constants.OBJ_COMMIT, commitOf(HELD_LIMIT)).bytes()),
+                Arguments.of("an offset delta making exactly the limit", (Supplier<byte[]>) () -> {
+                    HandPack pack = new HandPack().whole(Constants.OBJ_BLOB, noise(COPY, 3));
+                    pack.ofsDelta(12, copiesOfItsBase(HELD_LIMIT / COPY, "").bytes());
+                    return pack.bytes();
+                }));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("withinTheHeldLimit")
+    void acceptsWhatItHoldsUpToTheLimitAndWholeBlobsOfAnySizeWithTheVeryIndexGitMakes(String name, Supplier<byte[]> made)
+            throws Exception {
+        Path clone = root.resolve("clone.git");
+        try (BoundedRepository repository = openEmpty(clone, HELD_LIMIT)) {
+            parse(repository, made.get(), new ObjectChecker());
+
+            Path gitsIndex = root.resolve("by-git.idx");
+            git(root, null, "index-pack", "-o", gitsIndex.toString(), onlyFile(clone.resolve("objects/pack"), ".pack").toString());
+            assertThat(Files.readAllBytes(onlyFile(clone.resolve("objects/pack"), ".idx"))).isEqualTo(Files.readAllBytes(gitsIndex));
+        }
+    }
+
+    /** A pack with one object over the held limit, and how the refusal names it. */
+    record OverTheLimit(byte[] pack, String object) {
+    }
+
+    static Stream<Arguments> overTheHeldLimit() {
+        return Stream.of(
+                Arguments.of("a commit one byte over the limit", (Supplier<OverTheLimit>) () -> new OverTheLimit(
+                        new HandPack().whole(Constants.OBJ_COMMIT, commitOf(HELD_LIMIT + 1)).bytes(),
+                        "a commit of " + (HELD_LIMIT + 1) + " bytes at offset 12 of the pack")),
+                Arguments.of("an offset delta making one byte over the limit", (Supplier<OverTheLimit>) () -> {
+                    HandPack pack = new HandPack().whole(Constants.OBJ_BLOB, noise(COPY, 3));
+                    long delta = pack.ofsDelta(12, copiesOfItsBase(HELD_LIMIT / COPY, "!").bytes());
+                    return new OverTheLimit(pack.bytes(), "a delta at offset " + delta + " of the pack that makes a blob of "
+                            + (HELD_LIMIT + 1) + " bytes");
+                }),
+                Arguments.of("a reference delta sent before its base, making one byte over the limit", (Supplier<OverTheLimit>) () -> {
+                    byte[] base = noise(COPY, 3);
+                    HandPack pack = new HandPack();
+                    pack.refDelta(idOf(Constants.OBJ_BLOB, base), copiesOfItsBase(HELD_LIMIT / COPY, "!").bytes());
+                    pack.whole(Constants.OBJ_BLOB, base);
+                    return new OverTheLimit(pack.bytes(), "a delta at offset 12 of the pack that makes a blob of " + (HELD_LIMIT + 1)
+                            + " bytes");
+                }),
+                Arguments.of("an offset delta whose own instructions are over the limit", (Supplier<OverTheLimit>) () -> {
+                    byte[] base = ascii("a small base\n");
+                    Delta inserts = new Delta(base.length, 127L * 2100);
+                    for (int i = 0; i < 2100; i++) {
+                        inserts.insert("x".repeat(127));
+                    }
+                    byte[] instructions = inserts.bytes();
+                    HandPack pack = new HandPack().whole(Constants.OBJ_BLOB, base);
+                    long delta = pack.ofsDelta(12, instructions);
+                    return new OverTheLimit(pack.bytes(), "a delta of " + instructions.length + " bytes at offset " + delta
+                            + " of the pack");
+                }),
+                Arguments.of("a whole blob over the limit with a delta on it", (Supplier<OverTheLimit>) () -> {
+                    HandPack pack = new HandPack().whole(Constants.OBJ_BLOB, noise(HELD_LIMIT + 1, 4));
+                    pack.ofsDelta(12, new Delta(HELD_LIMIT + 1, 100).copy(0, 100).bytes());
+                    return new OverTheLimit(pack.bytes(), "a blob of " + (HELD_LIMIT + 1)
+                            + " bytes at offset 12 of the pack with deltas on it");
+                }));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("overTheHeldLimit")
+    void refusesAnObjectItMustHoldThatIsOverTheLimitNamingItTheLimitAndItsKey(String name, Supplier<OverTheLimit> made)
+            throws Exception {
+        OverTheLimit over = made.get();
+        Path clone = root.resolve("clone.git");
+        try (BoundedRepository repository = openEmpty(clone, HELD_LIMIT)) {
+            assertThatThrownBy(() -> parse(repository, over.pack(), new ObjectChecker()))
+                    .isInstanceOfSatisfying(FetchRefusedException.class,
+                            refused -> assertThat(refused.reason()).isEqualTo(FetchRefusedException.Reason.OBJECT_TOO_LARGE))
+                    .hasMessageStartingWith("the remote sent " + over.object() + ", more than " + HELD_LIMIT + " bytes, the limit set by "
+                            + FetchBounds.MAX_OBJECT_BYTES_KEY + " ");
+            assertThat(filesIn(clone.resolve("objects/pack"))).isEmpty();
+        }
+    }
+
+    /** A delta that makes {@code copies} copies of its 64 KiB base, then {@code tail}. */
+    static Delta copiesOfItsBase(int copies, String tail) {
+        Delta delta = new Delta(COPY, (long) copies * COPY + tail.length());
+        for (int i = 0; i < copies; i++) {
+            delta.copy(0, COPY);
+        }
+        return tail.isEmpty() ? delta : delta.insert(tail);
+    }
+
+    /** A well-formed commit of exactly {@code size} bytes (its tree is not sent). */
+    static byte[] commitOf(int size) {
+        String head = "tree " + ObjectId.zeroId().name() + "\nauthor A <a@example.org> 0 +0000\ncommitter A <a@example.org> 0 +0000\n\n";
+        return ascii(head + "m".repeat(size - head.length()));
+    }
+
+    static byte[] noise(int size, long seed) {
+        byte[] data = new byte[size];
+        new Random(seed).nextBytes(data);
+        return data;
     }
 
     // ---------------------------------------------------------------- links recorded on every thread
@@ -587,8 +704,12 @@ class FirstPackParserTest {
     }
 
     private static BoundedRepository openEmpty(Path gitDir) throws IOException {
+        return openEmpty(gitDir, 1L << 30);
+    }
+
+    private static BoundedRepository openEmpty(Path gitDir, long maxObjectBytes) throws IOException {
         BoundedRepository repository = BoundedRepository.open(new FileRepositoryBuilder().setGitDir(gitDir.toFile()),
-                new FetchBounds(1L << 30, 1_000_000));
+                new FetchBounds(1L << 30, 1_000_000, maxObjectBytes));
         repository.create(true);
         return repository;
     }
