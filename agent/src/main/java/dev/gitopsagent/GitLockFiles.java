@@ -56,16 +56,17 @@ public final class GitLockFiles {
     }
 
     /**
-     * Removes {@code lock} unless it was modified after {@code notAfter} (then it may belong to an
-     * update that started since), and returns when it was modified; empty when it was kept or is gone.
+     * Removes {@code file} (a lock, or another file a stopped git left) unless it was modified after
+     * {@code notAfter} (then it may belong to an update that started since), and returns when it was
+     * modified; empty when it was kept or is gone.
      */
-    public static Optional<FileTime> removeUnlessNewer(Path lock, FileTime notAfter) throws IOException {
+    public static Optional<FileTime> removeUnlessNewer(Path file, FileTime notAfter) throws IOException {
         try {
-            FileTime modified = Files.readAttributes(lock, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).lastModifiedTime();
+            FileTime modified = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).lastModifiedTime();
             if (modified.compareTo(notAfter) > 0) {
                 return Optional.empty();
             }
-            Files.delete(lock);
+            Files.delete(file);
             return Optional.of(modified);
         } catch (NoSuchFileException e) {
             return Optional.empty();

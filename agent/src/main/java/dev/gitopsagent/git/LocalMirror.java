@@ -2,10 +2,12 @@ package dev.gitopsagent.git;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -426,18 +428,40 @@ public final class LocalMirror implements AutoCloseable {
     }
 
     /**
-     * A run stopped while JGit was updating a file of the clone (killed, or the power cut) leaves the
-     * file's lock, and JGit then leaves that file as it is at every later update: a branch lock keeps
-     * the branch from moving, so Nix, which builds from the branch, cannot find the new commit. Only
-     * this agent writes to the clone (the state directory is locked, {@code StateDirectory}), and
-     * it is not writing yet, so every lock here is stale.
+     * What a run stopped while writing to the clone (killed, or the power cut) leaves there. Only this
+     * agent writes to the clone (the state directory is locked, {@code StateDirectory}), and it is not
+     * writing yet, so all of it is stale:
+     * <ul>
+     * <li>a file's lock, which makes JGit leave that file as it is at every later update: a branch lock
+     * keeps the branch from moving, so Nix, which builds from the branch, cannot find the new commit;
+     * <li>a half-written pack or its index ({@code objects/pack/incoming_*}, JGit's and
+     * {@link FirstPackParser}'s) or loose object ({@code objects/noz*.tmp}, JGit's), none of them part
+     * of the store yet, which would keep the retried first sync off the agent's own parser
+     * ({@link BoundedRepository#holdsNoObjects}) and on JGit's, which resolves on one thread and
+     * looks every object up in the store (README, Benchmarks).
+     * </ul>
      */
-    private static void removeLocksOfAStoppedRun(Path directory) throws IOException {
+    private static void removeWhatAStoppedRunLeft(Path directory) throws IOException {
         FileTime now = FileTime.fromMillis(System.currentTimeMillis());
-        for (Path lock : GitLockFiles.in(directory)) {
-            GitLockFiles.removeUnlessNewer(lock, now).ifPresent(modified -> LOG.warnf(
-                    "removed %s (modified %s): a lock left in the clone by a run of the agent that stopped while updating it", lock, modified));
+        List<Path> leftovers = new ArrayList<>(GitLockFiles.in(directory));
+        Path objects = directory.resolve("objects");
+        leftovers.addAll(matching(objects.resolve("pack"), "incoming_*"));
+        leftovers.addAll(matching(objects, "noz*.tmp"));
+        for (Path leftover : leftovers) {
+            GitLockFiles.removeUnlessNewer(leftover, now).ifPresent(modified -> LOG.warnf(
+                    "removed %s (modified %s): left in the clone by a run of the agent that stopped while writing it", leftover, modified));
         }
+    }
+
+    private static List<Path> matching(Path directory, String glob) throws IOException {
+        if (!Files.isDirectory(directory)) {
+            return List.of();
+        }
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory, glob)) {
+            entries.forEach(files::add);
+        }
+        return files;
     }
 
     /** Throws the clone away and starts a fresh one; the next fetch downloads everything again. */
@@ -451,7 +475,7 @@ public final class LocalMirror implements AutoCloseable {
     private static BoundedRepository openOrCreate(Path directory, String headBranch, FetchBounds bounds) throws IOException {
         if (Files.isDirectory(directory)) {
             try {
-                removeLocksOfAStoppedRun(directory);
+                removeWhatAStoppedRunLeft(directory);
                 BoundedRepository existing = BoundedRepository.open(new FileRepositoryBuilder().setGitDir(directory.toFile()).setMustExist(true), bounds);
                 try (RevWalk walk = new RevWalk(existing)) {
                     for (Ref ref : existing.getRefDatabase().getRefs()) {

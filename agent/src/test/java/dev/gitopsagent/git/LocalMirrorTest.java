@@ -197,6 +197,25 @@ class LocalMirrorTest {
     }
 
     @Test
+    void aFirstSyncStoppedHalfWayIsRetriedWithTheAgentsOwnParserNotJGits() throws Exception {
+        String head = fleet.pushUnsigned("first");
+        open(Map.of());
+        Path objects = mirror.directory().resolve("objects");
+        // What a first sync killed while the pack arrived leaves: the agent's or JGit's pack and index, or JGit's loose object.
+        List<Path> leftovers = List.of(Files.writeString(objects.resolve("pack/incoming_4711.pack"), "PACK, half-written"),
+                Files.writeString(objects.resolve("pack/incoming_4711.idx"), "half an index"),
+                Files.writeString(objects.resolve("noz4712.tmp"), "half a loose object"));
+        mirror.close();
+
+        open(Map.of());
+
+        assertThat(leftovers).allSatisfy(leftover -> assertThat(leftover).doesNotExist());
+        assertThat(((BoundedRepository) mirror.repository()).holdsNoObjects()).isTrue();
+        assertThat(pollAndFetch(origin(), List.of("main"))).containsExactly(Map.entry("main", ObjectId.fromString(head)));
+        assertThat(git("fsck", "--strict", "--no-dangling")).isEmpty();
+    }
+
+    @Test
     void fetchesThePolledHeadEvenWhenTheBranchMovedSince() throws Exception {
         String polled = cloneThenPush();
         Map<String, ObjectId> heads = mirror.remoteHeads(origin(), List.of("main"));
