@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -68,12 +69,19 @@ public final class NixGitCache {
 
     /**
      * Removes the lock files of the cached repositories no process is working in, and returns them.
-     * A lock newer than the moment the working directories were read may belong to a fetch that
-     * started since, so it is kept. Never fails a build: what cannot be read or removed is logged.
+     * The process table is read only when there is a lock (nearly never). A lock newer than the moment
+     * it was read may belong to a fetch that started since, so it is kept. Never fails a build: what
+     * cannot be read or removed is logged.
      */
     public List<Path> clearStaleLocks() {
-        List<Path> repositories = repositories();
-        if (repositories.isEmpty()) {
+        Map<Path, List<Path>> locked = new LinkedHashMap<>();
+        for (Path repository : repositories()) {
+            List<Path> locks = locks(repository);
+            if (!locks.isEmpty()) {
+                locked.put(repository, locks);
+            }
+        }
+        if (locked.isEmpty()) {
             return List.of();
         }
         FileTime seen = FileTime.fromMillis(System.currentTimeMillis());
@@ -82,17 +90,17 @@ public final class NixGitCache {
             return List.of();
         }
         List<Path> removed = new ArrayList<>();
-        for (Path repository : repositories) {
+        locked.forEach((repository, locks) -> {
             if (busy.get().stream().anyMatch(directory -> directory.startsWith(repository))) {
                 LOG.debugf("%s is in use by a running process; its locks are kept", repository);
-                continue;
+                return;
             }
-            for (Path lock : locks(repository)) {
+            for (Path lock : locks) {
                 if (remove(lock, seen)) {
                     removed.add(lock);
                 }
             }
-        }
+        });
         return List.copyOf(removed);
     }
 
