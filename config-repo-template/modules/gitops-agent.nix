@@ -352,9 +352,11 @@ in
           type = types.ints.positive;
           default = 8388608;
           description = ''
-            The largest object a new host's first fetch holds whole in memory (a
-            commit, tree or tag, a delta, what a delta makes, a blob with deltas
-            on it). More is refused (`object-too-large`). A whole blob with no
+            The largest object a fetch holds whole in memory (a commit, tree or
+            tag, a delta, what a delta makes, a blob with deltas on it, in the
+            pack or in the clone). More is refused (`object-too-large`), and so
+            is a later fetch whose deltas would make the parser hold more than
+            four such objects at once (`held-too-large`). A whole blob with no
             delta on it streams and is not limited by it. Raise it, and the heap
             with it, for a blob over 8 MiB that git stores as a delta.
           '';

@@ -136,8 +136,8 @@ public interface AgentConfig {
         long maxObjects();
 
         /**
-         * The size of an object the parser of a new host's first fetch must hold whole: a commit, tree or
-         * tag, a delta, what a delta makes, a blob deltas are built on (a whole blob with no delta on it
+         * The size of an object a fetch's parser must hold whole: a commit, tree or tag, a delta, what a
+         * delta makes, a blob deltas are built on, in the pack or in the clone (a whole blob with no delta on it
          * streams and is bounded by {@link #maxBytes()} alone). A few hundred bytes of a pack can make an
          * object of any size, so without it a hostile remote could exhaust the heap. 8 MiB: resolving a
          * delta holds its base and its result, 16 MiB at the limit, which a 64 MiB heap holds beside the

@@ -10,6 +10,7 @@ import org.eclipse.jgit.errors.RepositoryNotFoundException;
 import org.eclipse.jgit.internal.storage.file.FileRepository;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.transport.PackParser;
 
@@ -30,7 +31,8 @@ import org.eclipse.jgit.transport.PackParser;
  * the shallow file back as it was.
  *
  * <p>A pack parsed into an object store that holds nothing yet, a first fetch, is indexed on every core
- * ({@link FirstPackParser}) instead of by JGit's parser.
+ * ({@link FirstPackParser}) instead of by JGit's parser. Any other pack is read to its end and scanned
+ * before JGit's parser indexes it ({@link PackSpool}), so the {@link HeldObjectLimit} bounds every fetch.
  */
 final class BoundedRepository extends FileRepository {
 
@@ -125,11 +127,13 @@ final class BoundedRepository extends FileRepository {
         public PackParser newPackParser(InputStream in) throws IOException {
             refuseShallowHistory();
             InputStream bounded = new BoundedPackStream(in, tally);
+            HeldObjectLimit heldLimit = new HeldObjectLimit(bounds.maxObjectBytes());
             if (holdsNoObjects()) {
-                return new FirstPackParser(getObjectDatabase(), bounded, Runtime.getRuntime().availableProcessors(),
-                        new HeldObjectLimit(bounds.maxObjectBytes()));
+                return new FirstPackParser(getObjectDatabase(), bounded, Runtime.getRuntime().availableProcessors(), heldLimit);
             }
-            return super.newPackParser(bounded);
+            try (ObjectReader clone = getObjectDatabase().newReader()) {
+                return super.newPackParser(PackSpool.checked(bounded, getObjectDatabase().getPackDirectory().toPath(), clone, heldLimit));
+            }
         }
 
         // Loose objects: a dumb-HTTP fetch stores each one it downloads through these.

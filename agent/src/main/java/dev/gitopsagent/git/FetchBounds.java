@@ -8,7 +8,7 @@ import dev.gitopsagent.config.AgentConfig;
  *
  * @param maxBytes pack bytes one fetch may receive ({@value #MAX_BYTES_KEY})
  * @param maxObjects objects one fetch may receive ({@value #MAX_OBJECTS_KEY})
- * @param maxObjectBytes the size of an object the first fetch's parser must hold whole ({@value #MAX_OBJECT_BYTES_KEY}):
+ * @param maxObjectBytes the size of an object a fetch's parser must hold whole ({@value #MAX_OBJECT_BYTES_KEY}):
  *        a few hundred bytes of a pack can make one of any size, so the other two bounds do not bound it
  */
 public record FetchBounds(long maxBytes, long maxObjects, long maxObjectBytes) {

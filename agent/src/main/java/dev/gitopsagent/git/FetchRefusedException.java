@@ -5,8 +5,8 @@ import java.util.Optional;
 
 /**
  * A fetch the agent stopped because of what the remote sent, not because the remote failed: too many
- * bytes, too many objects, an object too big to hold whole, or history cut short by shallow information
- * it never asked for. Nothing of it is kept: the mirror's branches and objects are as before, and the
+ * bytes, too many objects, an object too big to hold whole, deltas that would hold too much at once, or
+ * history cut short by shallow information it never asked for. Nothing of it is kept: the mirror's branches and objects are as before, and the
  * next poll tries again.
  */
 public final class FetchRefusedException extends IOException {
@@ -18,6 +18,7 @@ public final class FetchRefusedException extends IOException {
         TOO_LARGE("fetch-too-large"),
         TOO_MANY_OBJECTS("too-many-objects"),
         OBJECT_TOO_LARGE("object-too-large"),
+        HELD_TOO_LARGE("held-too-large"),
         SHALLOW("unsolicited-shallow");
 
         private final String label;

@@ -1,10 +1,12 @@
 package dev.gitopsagent.git;
 
 /**
- * The largest object the first fetch's parser ({@link FirstPackParser}) holds whole in memory: a
- * commit, tree or tag (to check it), a delta, what a delta makes (a blob rebuilt from a delta too),
- * and a whole blob that deltas are built on. A whole blob with no delta on it is hashed and checked as
- * it streams, so it is bounded by the fetch's byte limit alone, not by this one.
+ * The largest object a fetch's parser holds whole in memory: a commit, tree or tag (to check it), a
+ * delta, what a delta makes (a blob rebuilt from a delta too), and a blob that deltas are built on, in
+ * the pack or in the clone. A whole blob with no delta on it is hashed and checked as it streams, so it
+ * is bounded by the fetch's byte limit alone, not by this one. A first fetch's own parser
+ * ({@link FirstPackParser}) applies it as it goes; any other pack is scanned for it before JGit's
+ * parser reads it ({@link PackSpool}).
  *
  * <p>The fetch's byte limit does not bound these: a commit of zeros compresses a thousandfold, and a
  * delta's copy instructions make 64 KiB each from a few bytes, so a few hundred bytes of a pack can
@@ -15,8 +17,26 @@ package dev.gitopsagent.git;
  */
 record HeldObjectLimit(long bytes) {
 
+    /**
+     * How many objects at the limit a parser may hold at once: a delta, its base and what it makes, and one
+     * more base waiting for another delta (see {@link PackSpool}).
+     */
+    static final int AT_ONCE = 4;
+
     boolean exceededBy(long size) {
         return size > bytes;
+    }
+
+    /** Whether holding {@code total} bytes at once is more than {@link #AT_ONCE} objects at the limit. */
+    boolean exceededAtOnceBy(long total) {
+        return total > (bytes > Long.MAX_VALUE / AT_ONCE ? Long.MAX_VALUE : bytes * AT_ONCE);
+    }
+
+    /** The refusal of a pack whose deltas would hold {@code total} bytes at once, {@code where} as a sentence names it. */
+    FetchRefusedException refusalAtOnce(long total, String where) {
+        return new FetchRefusedException(FetchRefusedException.Reason.HELD_TOO_LARGE, "the remote sent a pack whose deltas JGit's"
+                + " parser would resolve holding " + total + " bytes at once (" + where + "), more than " + AT_ONCE + " objects of the "
+                + bytes + " bytes set by " + FetchBounds.MAX_OBJECT_BYTES_KEY + "; nothing of it is kept");
     }
 
     /** The refusal of {@code object}, as a sentence names it ("a commit of 20971520 bytes at offset 12 of the pack"). */

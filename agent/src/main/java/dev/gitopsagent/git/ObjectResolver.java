@@ -148,7 +148,7 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
         onto.resolved().whenComplete((resolvedBase, never) -> pool.execute(counted(() -> {
             try {
                 if (resolvedBase != null && failure.get() == null) {
-                    byte[] data = apply(start, resolvedBase.type(), resolvedBase.data(), delta);
+                    byte[] data = apply(start, resolvedBase.data(), delta);
                     Worker worker = workers.get();
                     identify(entry, resolvedBase.type(), data, worker);
                     result.complete(new Resolved(resolvedBase.type(), data));
@@ -285,7 +285,8 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
 
     private void resolveRoot(int entry) throws IOException {
         long size = entries.size(entry);
-        // Only a whole blob can be over the limit here (the scan refused other objects, and streamed the blob).
+        // Only a whole blob can be over the limit here (the scan refused other objects, and streamed the blob), under
+        // deltas that misstate their base's size: the scan refused those that state it (PackScan.DeltaHeader).
         if (heldLimit.exceededBy(size)) {
             throw heldLimit.refusal("a " + Constants.typeString(entries.kind(entry)) + " of " + size + " bytes at offset "
                     + entries.start(entry) + " of the pack with deltas on it");
@@ -298,7 +299,7 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
     private void resolveDelta(int entry, int type, byte[] base) throws IOException {
         Worker worker = workers.get();
         byte[] delta = worker.inflate(entry);
-        byte[] data = apply(entries.start(entry), type, base, delta);
+        byte[] data = apply(entries.start(entry), base, delta);
         ObjectId id;
         if (identified.isResolved(entry)) {
             // Resolved as the stream arrived; applied again only for the deltas below it that were not.
@@ -322,8 +323,8 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
         }
     }
 
-    /** The delta (of the entry at {@code start}) applied to its base, an object of {@code type}. */
-    private byte[] apply(long start, int type, byte[] base, byte[] delta) throws IOException {
+    /** The delta (of the entry at {@code start}) applied to its base. */
+    private byte[] apply(long start, byte[] base, byte[] delta) throws IOException {
         long size = resultSize(start, delta);
         // JGit's decoder allocates the declared result before it reads an instruction: count what they make first.
         long made = madeSize(delta);
@@ -331,10 +332,7 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
             throw corruptDelta(start, "it does not apply to its base (its instructions "
                     + (made < 0 ? "are malformed" : "make " + made + " bytes") + ", not the " + size + " it declares)");
         }
-        if (heldLimit.exceededBy(size)) {
-            throw heldLimit.refusal("a delta at offset " + start + " of the pack that makes a " + Constants.typeString(type) + " of "
-                    + size + " bytes");
-        }
+        // Within the held limit: the scan refused any delta whose header declares more (PackScan.DeltaHeader).
         try {
             return BinaryDelta.apply(base, delta);
         } catch (RuntimeException e) {

@@ -65,6 +65,11 @@ final class PackEntries {
         refDeltas.computeIfAbsent(baseId, id -> new ArrayList<>(1)).add(entry);
     }
 
+    /** The reference deltas by the id of the base each names, not handed out (unlike {@link #refDeltasOn}). */
+    synchronized Map<ObjectId, List<Integer>> refDeltasByBase() {
+        return Map.copyOf(refDeltas);
+    }
+
     void crc(int entry, int value) {
         crc[entry] = value;
     }

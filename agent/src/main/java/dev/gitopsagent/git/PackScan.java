@@ -26,7 +26,8 @@ import org.eclipse.jgit.util.NB;
  * delta points back to where an entry starts, that no entry inflates to more or less than it says, no
  * more entries than the header counts, and the checksum at the end. An entry that is to be held whole
  * (every one but a whole blob, which streams) is refused as soon as more of it has inflated than
- * {@link HeldObjectLimit} allows.
+ * {@link HeldObjectLimit} allows, and a delta as soon as its header declares a base or a result over it.
+ * The same scan checks a later fetch's pack before JGit's parser reads it ({@link PackSpool}).
  */
 final class PackScan {
 
@@ -47,6 +48,11 @@ final class PackScan {
          * to be resolved now if its base is at hand. It stays noted in the entries either way.
          */
         void delta(int entry, long start, int base, byte[] delta) throws IOException;
+
+        /** What a delta's header declares, once it is read and within the held limit: its base's size and its result's. */
+        default void deltaSizes(int entry, long baseSize, long resultSize) {
+            // most need only what the delta makes, once it is made
+        }
     }
 
     /** Where inflated data goes, piece by piece. */
@@ -64,6 +70,7 @@ final class PackScan {
     /** A whole blob bigger than this is streamed rather than held, as JGit's pack parser does. */
     static final int HOLD_LIMIT = 1 << 20;
     private static final int HEADER_LENGTH = 12;
+    private static final int NOT_A_DELTA = -1;
     private static final byte[] SIGNATURE = Constants.PACK_SIGNATURE;
 
     private final InputStream in;
@@ -191,10 +198,10 @@ final class PackScan {
                 }
                 int entry = entries.add(start, (int) (offset() - start), kind, size, base);
                 if (size > HOLD_LIMIT) {
-                    inflateHeld(start, "delta", size, null);
+                    inflateHeld(start, "delta", size, new DeltaHeader(entry, null));
                     crc(entry);
                 } else {
-                    byte[] delta = held(start, "delta", size);
+                    byte[] delta = held(start, "delta", size, entry);
                     crc(entry);
                     objects.delta(entry, start, base, delta);
                 }
@@ -206,7 +213,7 @@ final class PackScan {
                 }
                 int entry = entries.add(start, (int) (offset() - start), kind, size, PackEntries.NO_BASE);
                 entries.addRefDelta(entry, ObjectId.fromRaw(id));
-                inflateHeld(start, "delta", size, null);
+                inflateHeld(start, "delta", size, new DeltaHeader(entry, null));
                 crc(entry);
             }
             default -> throw corrupt(start, "its kind " + kind + " is none of the six a pack may hold");
@@ -226,26 +233,28 @@ final class PackScan {
         if (size > Integer.MAX_VALUE - 8) {
             throw corrupt(start, "a " + Constants.typeString(type) + " of " + size + " bytes is too big to check");
         }
-        byte[] data = held(start, Constants.typeString(type), size);
+        byte[] data = held(start, Constants.typeString(type), size, NOT_A_DELTA);
         crc(entry);
         objects.whole(entry, type, data);
     }
 
     /**
-     * Inflates the data at the read position into an array of its declared size (which it must fill exactly).
-     * The array grows as the data arrives: a size the pack declares is not room reserved before its data bears it out.
+     * Inflates the data at the read position into an array of its declared size (which it must fill exactly),
+     * through the check of a delta's header if the entry is a delta ({@code delta}, else {@link #NOT_A_DELTA}). The
+     * array grows as the data arrives: a size the pack declares is not room reserved before its data bears it out.
      */
-    private byte[] held(long start, String type, long size) throws IOException {
+    private byte[] held(long start, String type, long size, int delta) throws IOException {
         byte[][] data = {new byte[(int) Math.min(size, scratch.length)]};
         int[] filled = {0};
-        inflateHeld(start, type, size, (chunk, offset, length) -> {
+        Sink into = (chunk, offset, length) -> {
             if (filled[0] + length > data[0].length) {
                 // Never past the declared size: inflate refuses more before handing it on.
                 data[0] = Arrays.copyOf(data[0], (int) Math.min(size, Math.max(data[0].length * 2L, (long) filled[0] + length)));
             }
             System.arraycopy(chunk, offset, data[0], filled[0], length);
             filled[0] += length;
-        });
+        };
+        inflateHeld(start, type, size, delta == NOT_A_DELTA ? into : new DeltaHeader(delta, into));
         return data[0];
     }
 
@@ -265,6 +274,72 @@ final class PackScan {
                 to.update(chunk, offset, length);
             }
         });
+    }
+
+    /**
+     * Reads a delta's header as it inflates, its base's size and then its result's, and refuses the delta as soon
+     * as either is over the held limit: both are held whole to resolve it, by this agent's resolver or by JGit's
+     * parser, which reserves the result's declared size before it reads an instruction. Refused here, a pack never
+     * reaches the code that would make (or load) such an object, whichever parser indexes it.
+     */
+    private final class DeltaHeader implements Sink {
+
+        /** Git's sizes are 64-bit: ten bytes of seven bits each at most. */
+        private static final int MAX_VARINT_BYTES = 10;
+
+        private final int entry;
+        private final Sink next;
+        private final long[] sizes = new long[2];
+        private int field;
+        private int shift;
+        private int fieldBytes;
+
+        DeltaHeader(int entry, Sink next) {
+            this.entry = entry;
+            this.next = next;
+        }
+
+        @Override
+        public void update(byte[] data, int offset, int length) throws IOException {
+            for (int i = offset; i < offset + length && field < 2; i++) {
+                int c = data[i] & 0xff;
+                if (++fieldBytes > MAX_VARINT_BYTES) {
+                    throw corrupt(entries.start(entry), "its delta header declares a size that does not fit in 64 bits");
+                }
+                sizes[field] |= (long) (c & 0x7f) << shift;
+                shift += 7;
+                if ((c & 0x80) == 0) {
+                    refuseIfHeldLimitExceeded(field, sizes[field]);
+                    field++;
+                    shift = 0;
+                    fieldBytes = 0;
+                    if (field == 2) {
+                        objects.deltaSizes(entry, sizes[0], sizes[1]);
+                    }
+                }
+            }
+            if (next != null) {
+                next.update(data, offset, length);
+            }
+        }
+
+        private void refuseIfHeldLimitExceeded(int which, long size) throws FetchRefusedException {
+            if (size >= 0 && !heldLimit.exceededBy(size)) {
+                return;
+            }
+            String delta = "a delta at offset " + entries.start(entry) + " of the pack";
+            throw heldLimit.refusal(which == 0 ? delta + " whose base is " + Long.toUnsignedString(size) + " bytes"
+                    : delta + " that makes " + madeKind() + " of " + Long.toUnsignedString(size) + " bytes");
+        }
+
+        /** "a blob" when the delta is on a chain of offset deltas that starts at a whole object; "an object" when it is not known yet. */
+        private String madeKind() {
+            int root = entry;
+            while (entries.isDelta(root) && entries.base(root) != PackEntries.NO_BASE) {
+                root = entries.base(root);
+            }
+            return entries.isDelta(root) ? "an object" : "a " + Constants.typeString(entries.kind(root));
+        }
     }
 
     private void crc(int entry) {

@@ -29,7 +29,8 @@ import io.smallrye.config.WithDefault;
  * The parser of a first fetch ({@link FirstPackParser}) in the heap the agent runs a first fetch with
  * (64 MiB, README.md), with the default limit on an object it holds whole: a size a few bytes of the
  * pack declare is not memory the parser reserves before the data bears it out, an object the pack
- * really makes over the limit is refused before it is held, and one at the limit fits. Each pack is
+ * really makes over the limit is refused before it is held, and one at the limit fits. A later fetch,
+ * which JGit's parser indexes after {@link PackSpool}'s scan, is refused the same way. Each pack is
  * parsed in a JVM of its own with that heap.
  */
 class FirstPackParserSmallHeapTest {
@@ -37,6 +38,8 @@ class FirstPackParserSmallHeapTest {
     private static final int GIB = 1 << 30;
     /** The default of {@value FetchBounds#MAX_OBJECT_BYTES_KEY}, as the configuration declares it. */
     private static final long DEFAULT_LIMIT = defaultLimit();
+    private static final String FIRST = "first";
+    private static final String LATER = "later";
 
     @TempDir
     Path root;
@@ -51,14 +54,15 @@ class FirstPackParserSmallHeapTest {
     }
 
     @Test
-    void refusesADeltaDeclaringAGibibyteResultItsInstructionsDoNotMakeWithoutReservingIt() throws Exception {
+    void refusesADeltaDeclaringAGibibyteResultItsInstructionsDoNotMakeAtItsHeaderWithoutReservingIt() throws Exception {
         byte[] base = "a base of 24 bytes, sent\n".getBytes(StandardCharsets.US_ASCII);
         byte[] delta = new FirstPackParserTest.Delta(base.length, GIB).insert("small").bytes();
         FirstPackParserTest.HandPack pack = new FirstPackParserTest.HandPack().whole(Constants.OBJ_BLOB, base);
         long start = pack.ofsDelta(12, delta);
 
-        assertThat(parseInSmallHeap(pack.bytes())).startsWith("refused: CorruptPackException: the delta at offset "
-                + start + " of the pack is malformed: it does not apply to its base");
+        assertThat(parseInSmallHeap(pack.bytes())).isEqualTo("refused: FetchRefusedException: the remote sent a delta at offset " + start
+                + " of the pack that makes a blob of " + GIB + " bytes, more than " + DEFAULT_LIMIT + " bytes, the limit set by "
+                + FetchBounds.MAX_OBJECT_BYTES_KEY + " on an object the agent holds whole to check it; nothing of it is kept");
     }
 
     @Test
@@ -99,13 +103,51 @@ class FirstPackParserSmallHeapTest {
         assertThat(parseInSmallHeap(pack.bytes())).isEqualTo("accepted");
     }
 
-    /** Parses the pack into an empty clone in a JVM with a 64 MiB heap; what came of it, one line. */
+    // A later fetch, into a clone that holds objects, is indexed by JGit's parser, after PackSpool's scan.
+
+    @Test
+    void aLaterFetchRefusesAWholeObjectDeclaringAGibibyteBeforeJGitsParserReservesIt() throws Exception {
+        byte[] commit = "tree 0\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] pack = new FirstPackParserTest.HandPack().whole(Constants.OBJ_COMMIT, GIB, commit).bytes();
+
+        assertThat(parseInSmallHeap(pack, LATER)).isEqualTo("refused: CorruptPackException: the object at offset 12 of the pack is malformed: "
+                + "it inflates to " + commit.length + " bytes, not its declared " + GIB);
+    }
+
+    @Test
+    void aLaterFetchRefusesADeltaWhoseCopiesOfItsBaseReallyMakeAGibibyteNamingTheLimit() throws Exception {
+        FirstPackParserTest.HandPack pack = new FirstPackParserTest.HandPack().whole(Constants.OBJ_BLOB, noise(COPY, 7));
+        long start = pack.ofsDelta(12, copiesOfItsBase(GIB / COPY, "").bytes());
+
+        assertThat(parseInSmallHeap(pack.bytes(), LATER)).isEqualTo("refused: FetchRefusedException: the remote sent a delta at offset "
+                + start + " of the pack that makes a blob of " + GIB + " bytes, more than " + DEFAULT_LIMIT + " bytes, the limit set by "
+                + FetchBounds.MAX_OBJECT_BYTES_KEY + " on an object the agent holds whole to check it; nothing of it is kept");
+    }
+
+    @Test
+    void aLaterFetchRefusesDeltasThatWouldMakeJGitsParserHoldTheHeapAtOnce() throws Exception {
+        // Ten levels of deltas each making the default limit, each base with a second delta on it that JGit's walk
+        // resolves after the chain below: it would keep every base of the chain, 80 MiB.
+        byte[] pack = PackSpoolTest.chain(10, true, DEFAULT_LIMIT);
+
+        assertThat(parseInSmallHeap(pack, LATER)).startsWith("refused: FetchRefusedException: the remote sent a pack whose deltas"
+                + " JGit's parser would resolve holding ");
+    }
+
     private String parseInSmallHeap(byte[] pack) throws Exception {
+        return parseInSmallHeap(pack, FIRST);
+    }
+
+    /**
+     * Parses the pack in a JVM with a 64 MiB heap, into an empty clone ({@link #FIRST}) or one that holds an object
+     * ({@link #LATER}); what came of it, one line.
+     */
+    private String parseInSmallHeap(byte[] pack, String fetch) throws Exception {
         Path packFile = Files.write(root.resolve("hostile.pack"), pack);
         Path output = root.resolve("out");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process process = new ProcessBuilder(List.of(java, "-Xmx64m", "-cp", System.getProperty("java.class.path"),
-                Child.class.getName(), packFile.toString(), root.resolve("clone.git").toString(), Long.toString(DEFAULT_LIMIT)))
+                Child.class.getName(), packFile.toString(), root.resolve("clone.git").toString(), Long.toString(DEFAULT_LIMIT), fetch))
                 .redirectErrorStream(true).redirectOutput(output.toFile()).start();
         // Only a guard against a parse that never ends; a refusal takes a second or two.
         if (!process.waitFor(2, TimeUnit.MINUTES)) {
@@ -125,7 +167,7 @@ class FirstPackParserSmallHeapTest {
         }
     }
 
-    /** The child JVM: parses the pack file into a new empty clone, and prints what came of it. */
+    /** The child JVM: parses the pack file into a new clone (empty, or holding one blob for a later fetch), and prints what came of it. */
     static final class Child {
 
         public static void main(String[] args) throws Exception {
@@ -133,6 +175,12 @@ class FirstPackParserSmallHeapTest {
             try (BoundedRepository repository = BoundedRepository.open(new FileRepositoryBuilder().setGitDir(Path.of(args[1]).toFile()),
                     new FetchBounds(1L << 30, 1_000_000, Long.parseLong(args[2])))) {
                 repository.create(true);
+                if (LATER.equals(args[3])) {
+                    try (ObjectInserter inserter = repository.newObjectInserter()) {
+                        inserter.insert(Constants.OBJ_BLOB, "fetched before\n".getBytes(StandardCharsets.US_ASCII));
+                        inserter.flush();
+                    }
+                }
                 try (ObjectInserter inserter = repository.newObjectInserter()) {
                     PackParser parser = inserter.newPackParser(new ByteArrayInputStream(pack));
                     parser.setAllowThin(true);

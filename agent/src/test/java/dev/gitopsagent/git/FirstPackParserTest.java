@@ -505,7 +505,7 @@ class FirstPackParserTest {
     // ---------------------------------------------------------------- the size of what it holds whole
 
     /** The limit on an object held whole in the cases below: small, so that what is over it is quick to make. */
-    private static final int HELD_LIMIT = 256 << 10;
+    static final int HELD_LIMIT = 256 << 10;
     /** What one copy instruction of the deltas below copies: all of a 64 KiB base. */
     static final int COPY = 64 << 10;
 
@@ -558,12 +558,14 @@ class FirstPackParserTest {
                     HandPack pack = new HandPack();
                     pack.refDelta(idOf(Constants.OBJ_BLOB, base), copiesOfItsBase(HELD_LIMIT / COPY, "!").bytes());
                     pack.whole(Constants.OBJ_BLOB, base);
-                    return new OverTheLimit(pack.bytes(), "a delta at offset 12 of the pack that makes a blob of " + (HELD_LIMIT + 1)
+                    // Its base is not read yet, so neither is the kind of object it makes.
+                    return new OverTheLimit(pack.bytes(), "a delta at offset 12 of the pack that makes an object of " + (HELD_LIMIT + 1)
                             + " bytes");
                 }),
                 Arguments.of("an offset delta whose own instructions are over the limit", (Supplier<OverTheLimit>) () -> {
                     byte[] base = ascii("a small base\n");
-                    Delta inserts = new Delta(base.length, 127L * 2100);
+                    // Its header claims a small result, so it is the instructions' own size that is over the limit.
+                    Delta inserts = new Delta(base.length, 1);
                     for (int i = 0; i < 2100; i++) {
                         inserts.insert("x".repeat(127));
                     }
@@ -573,9 +575,15 @@ class FirstPackParserTest {
                     return new OverTheLimit(pack.bytes(), "a delta of " + instructions.length + " bytes at offset " + delta
                             + " of the pack");
                 }),
-                Arguments.of("a whole blob over the limit with a delta on it", (Supplier<OverTheLimit>) () -> {
+                Arguments.of("a delta on a whole blob over the limit", (Supplier<OverTheLimit>) () -> {
                     HandPack pack = new HandPack().whole(Constants.OBJ_BLOB, noise(HELD_LIMIT + 1, 4));
-                    pack.ofsDelta(12, new Delta(HELD_LIMIT + 1, 100).copy(0, 100).bytes());
+                    long delta = pack.ofsDelta(12, new Delta(HELD_LIMIT + 1, 100).copy(0, 100).bytes());
+                    return new OverTheLimit(pack.bytes(), "a delta at offset " + delta + " of the pack whose base is " + (HELD_LIMIT + 1)
+                            + " bytes");
+                }),
+                Arguments.of("a delta on a whole blob over the limit that misstates its base's size", (Supplier<OverTheLimit>) () -> {
+                    HandPack pack = new HandPack().whole(Constants.OBJ_BLOB, noise(HELD_LIMIT + 1, 4));
+                    pack.ofsDelta(12, new Delta(100, 100).copy(0, 100).bytes());
                     return new OverTheLimit(pack.bytes(), "a blob of " + (HELD_LIMIT + 1)
                             + " bytes at offset 12 of the pack with deltas on it");
                 }));
@@ -765,7 +773,7 @@ class FirstPackParserTest {
         return raw;
     }
 
-    private static ObjectId idOf(int type, byte[] data) {
+    static ObjectId idOf(int type, byte[] data) {
         return new ObjectInserter.Formatter().idFor(type, data);
     }
 

@@ -98,6 +98,27 @@ class FetchBoundsTest {
         assertCloneAndHostUntouched(many);
     }
 
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void aLaterFetchTakesAWholeBlobOverTheHeldLimitButRefusesADeltaOnIt(Transport transport) throws Exception {
+        Map<String, String> properties = deployedOver(transport);
+        properties.put("gitops.repository.fetch.max-object-bytes", "65536");
+        agent = TestAgent.start(properties);
+        // A whole blob streams through the parser: over the limit, it is still taken.
+        String large = pushLargeFile(200_000);
+        assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(large, "switch"));
+        // A line more: git sends the new version as a delta on the one the clone holds, which the parser would load whole.
+        fleet.work().writeFile("hosts/" + Fleet.HOST + "/large.txt", fleet.work().readFile("hosts/" + Fleet.HOST + "/large.txt") + "\nmore\n");
+        String changed = fleet.pushSigned(TestKeys.trustedSsh(), "a line more in the large file");
+
+        ReconcileOutcome outcome = agent.reconcileOnLoop();
+
+        assertRefused(outcome, changed, "object-too-large");
+        assertThat(((ReconcileOutcome.Refused) outcome).reason()).contains("whose base is 200000 bytes, more than 65536 bytes, the limit set by "
+                + "gitops.repository.fetch.max-object-bytes");
+        assertCloneAndHostUntouched(changed, large);
+    }
+
     @Test
     void refusesAFirstFetchOverTheObjectBoundAndLeavesTheCloneEmpty() throws Exception {
         Map<String, String> properties = fleet.agentProperties();
@@ -197,14 +218,19 @@ class FetchBoundsTest {
 
     /** The clone's branch, objects and packs are as before the fetch, and the host still runs the first commit. */
     private void assertCloneAndHostUntouched(String refusedHead) throws Exception {
-        assertThat(git("rev-parse", "refs/heads/main").strip()).isEqualTo(first);
+        assertCloneAndHostUntouched(refusedHead, first);
+    }
+
+    /** The clone's branch, objects and packs are as before the fetch, and the host still runs {@code deployed}. */
+    private void assertCloneAndHostUntouched(String refusedHead, String deployed) throws Exception {
+        assertThat(git("rev-parse", "refs/heads/main").strip()).isEqualTo(deployed);
         assertThat(gitResult("cat-file", "-e", refusedHead).exitCode()).as("the refused head is not in the clone").isNotZero();
         assertThat(gitResult("fsck", "--strict", "--no-dangling").exitCode()).isZero();
         try (Stream<Path> packs = Files.list(mirrorDir().resolve("objects/pack"))) {
             assertThat(packs.map(pack -> pack.getFileName().toString()))
                     .as("no partial pack is left behind").noneMatch(name -> name.startsWith("incoming_") || name.endsWith(".keep"));
         }
-        assertThat(fleet.host().runningRevision()).contains(first);
+        assertThat(fleet.host().runningRevision()).contains(deployed);
     }
 
     private Path mirrorDir() {
