@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -17,6 +16,7 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.gitopsagent.BoundedAnswer;
 import dev.gitopsagent.config.AgentConfig;
 import dev.gitopsagent.config.AgentConfig.NotificationFormat;
 import dev.gitopsagent.config.ConfigFiles;
@@ -99,11 +99,11 @@ final class Notifier {
             if (http == null) {
                 http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
             }
-            HttpResponse<Void> response = http.send(request(endpoint, body, transaction), HttpResponse.BodyHandlers.discarding());
-            if (response.statusCode() / 100 == 2) {
+            BoundedAnswer answer = BoundedAnswer.send(http, request(endpoint, body, transaction), 0);
+            if (answer.isSuccess()) {
                 return;
             }
-            problem = "HTTP " + response.statusCode();
+            problem = "HTTP " + answer.status();
         } catch (IOException e) {
             problem = e.toString();
         } catch (InterruptedException e) {

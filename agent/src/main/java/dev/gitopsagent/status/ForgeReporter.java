@@ -3,7 +3,6 @@ package dev.gitopsagent.status;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -16,6 +15,7 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.gitopsagent.BoundedAnswer;
 import dev.gitopsagent.config.AgentConfig.ForgeType;
 import dev.gitopsagent.pipeline.ReconcileOutcome;
 import dev.gitopsagent.trigger.ReconcileLoop;
@@ -30,6 +30,8 @@ public final class ForgeReporter implements ReconcileLoop.OutcomeListener {
     private static final Logger LOG = Logger.getLogger(ForgeReporter.class);
     /** GitHub rejects longer descriptions. */
     private static final int MAX_DESCRIPTION = 140;
+    /** What of a refusal's body is logged: the forge's reason, not whatever it sends. */
+    private static final int LOGGED_BODY_BYTES = 200;
     private static final int REMEMBERED_COMMITS = 100;
 
     /**
@@ -104,12 +106,11 @@ public final class ForgeReporter implements ReconcileLoop.OutcomeListener {
 
     private void post(String commit, CommitStatus status) {
         try {
-            HttpResponse<String> response = http.send(request(commit, status), HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() / 100 != 2) {
+            BoundedAnswer answer = BoundedAnswer.send(http, request(commit, status), LOGGED_BODY_BYTES);
+            if (!answer.isSuccess()) {
                 forget(commit);
-                String body = response.body();
-                LOG.warnf("%s refused the commit status for %s: HTTP %d %s", target.api().type(), commit, response.statusCode(),
-                        body.length() > 200 ? body.substring(0, 200) : body);
+                LOG.warnf("%s refused the commit status for %s: HTTP %d %s", target.api().type(), commit, answer.status(),
+                        answer.bodyStart());
             }
         } catch (IOException e) {
             forget(commit);

@@ -146,6 +146,23 @@ class HooksTest extends DeployedFleetTest {
     }
 
     @Test
+    void aReceiverAnsweringWithoutEndHoldsUpNoLaterNotification() throws Exception {
+        try (NotificationReceiver receiver = NotificationReceiver.http()) {
+            receiver.answerWithoutEnd();
+            restartAgent(with(Map.of("gitops.notify.ops.url", receiver.url("/generic").toString())));
+            String first = fleet.pushChange("first");
+            assertThat(agent.reconcileOnLoop()).isEqualTo(new ReconcileOutcome.Deployed(first, "switch"));
+            String second = fleet.pushChange("second");
+            assertThat(agent.reconcileOnLoop()).isEqualTo(new ReconcileOutcome.Deployed(second, "switch"));
+
+            // One sender thread: had it read the endless answer to the end, as before, the second would never go out.
+            List<NotificationReceiver.Request> received = receiver.take(2, PATIENCE);
+            assertThat(received).hasSize(2);
+            assertThat(json.readTree(received.get(1).body()).path("commit").asText()).isEqualTo(second);
+        }
+    }
+
+    @Test
     void anAgentWithoutNotificationReceiversStartsNoHttpClient() throws Exception {
         Set<String> before = httpClientSelectorThreads();
         restartAgent(with(Map.of("gitops.hooks.on-success", "true")));

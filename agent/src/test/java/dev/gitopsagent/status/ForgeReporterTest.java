@@ -1,18 +1,25 @@
 package dev.gitopsagent.status;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -37,17 +44,34 @@ class ForgeReporterTest {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private HttpServer forge;
     private volatile int answer = 201;
+    /** Whether the forge answers with a body that never ends (until the agent stops reading), and how much of it it sent. */
+    private volatile boolean endless;
+    private final AtomicLong endlessBytesSent = new AtomicLong();
 
     @BeforeEach
     void startForge() throws IOException {
         forge = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        forge.setExecutor(Executors.newCachedThreadPool());
         forge.createContext("/", exchange -> {
             byte[] body = exchange.getRequestBody().readAllBytes();
             received.add(new Received(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
                     exchange.getRequestHeaders().getFirst("Authorization"), exchange.getRequestHeaders().getFirst("PRIVATE-TOKEN"),
                     JSON.readTree(new String(body, StandardCharsets.UTF_8))));
-            exchange.sendResponseHeaders(answer, -1);
-            exchange.close();
+            if (!endless) {
+                exchange.sendResponseHeaders(answer, -1);
+                exchange.close();
+                return;
+            }
+            exchange.sendResponseHeaders(answer, 0);
+            byte[] chunk = "{\"message\": \"no end\"}".repeat(2000).getBytes(StandardCharsets.UTF_8);
+            try (OutputStream out = exchange.getResponseBody()) {
+                while (true) {
+                    out.write(chunk);
+                    endlessBytesSent.addAndGet(chunk.length);
+                }
+            } catch (IOException agentStoppedReading) {
+                exchange.close();
+            }
         });
         forge.start();
     }
@@ -114,6 +138,20 @@ class ForgeReporterTest {
 
         assertThat(received).hasSize(1);
         assertThat(received.get(0).body().path("description").asText()).hasSize(140);
+    }
+
+    @ParameterizedTest(name = "HTTP {0}")
+    @ValueSource(ints = {201, 500})
+    void aForgeAnsweringWithoutEndIsReadNoFurtherThanTheStartOfARefusal(int status) {
+        ForgeReporter reporter = reporter(ForgeType.GITHUB, "", "example/fleet");
+        answer = status;
+        endless = true;
+
+        // Reading the whole answer, as before, never returned and filled the heap.
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> reporter.reconciled(new ReconcileOutcome.Deployed(COMMIT, "switch")));
+
+        assertThat(received).hasSize(1);
+        assertThat(endlessBytesSent.get()).as("what the forge got out before the agent stopped reading").isLessThan(64L << 20);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.gitopsagent.testing;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -29,6 +30,9 @@ public final class NotificationReceiver implements AutoCloseable {
     /** One request as received. */
     public record Request(String method, String path, String authorization, String contentType, String body) {
     }
+
+    /** Not an HTTP status: the answer of {@link #answerWithoutEnd()}. */
+    private static final int WITHOUT_END = -1;
 
     private final HttpServer server;
     private final String scheme;
@@ -70,6 +74,11 @@ public final class NotificationReceiver implements AutoCloseable {
         statuses.addAll(List.of(statusCodes));
     }
 
+    /** The next request is answered 200 with a body that never ends, until the client stops reading it. */
+    public void answerWithoutEnd() {
+        statuses.add(WITHOUT_END);
+    }
+
     /** The next request received within {@code timeout}, if any. */
     public Optional<Request> next(Duration timeout) throws InterruptedException {
         return Optional.ofNullable(requests.poll(timeout.toMillis(), TimeUnit.MILLISECONDS));
@@ -95,6 +104,17 @@ public final class NotificationReceiver implements AutoCloseable {
             requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
                     exchange.getRequestHeaders().getFirst("Authorization"), exchange.getRequestHeaders().getFirst("Content-Type"), body));
             Integer status = statuses.poll();
+            if (status != null && status == WITHOUT_END) {
+                exchange.sendResponseHeaders(200, 0);
+                byte[] chunk = "ok ".repeat(20_000).getBytes(StandardCharsets.US_ASCII);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    while (true) {
+                        out.write(chunk);
+                    }
+                } catch (IOException clientStoppedReading) {
+                    return;
+                }
+            }
             exchange.sendResponseHeaders(status == null ? 200 : status, -1);
         }
     }
