@@ -19,6 +19,10 @@ import java.nio.charset.StandardCharsets;
 public record BoundedAnswer(int status, String bodyStart) {
 
     public boolean isSuccess() {
+        return isSuccess(status);
+    }
+
+    private static boolean isSuccess(int status) {
         return status / 100 == 2;
     }
 
@@ -27,8 +31,7 @@ public record BoundedAnswer(int status, String bodyStart) {
         HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
         // Closing the body before its end cancels the rest of it.
         try (InputStream body = response.body()) {
-            boolean success = response.statusCode() / 100 == 2;
-            byte[] start = success ? new byte[0] : body.readNBytes(bodyBytes);
+            byte[] start = isSuccess(response.statusCode()) ? new byte[0] : body.readNBytes(bodyBytes);
             return new BoundedAnswer(response.statusCode(), new String(start, StandardCharsets.UTF_8));
         }
     }

@@ -1,5 +1,7 @@
 package dev.gitopsagent.git;
 
+import org.eclipse.jgit.lib.Constants;
+
 /**
  * The largest object a fetch's parser holds whole in memory: a commit, tree or tag (to check it), a
  * delta, what a delta makes (a blob rebuilt from a delta too), and a blob that deltas are built on, in
@@ -37,6 +39,11 @@ record HeldObjectLimit(long bytes) {
         return new FetchRefusedException(FetchRefusedException.Reason.HELD_TOO_LARGE, "the remote sent a pack whose deltas JGit's"
                 + " parser would resolve holding " + total + " bytes at once (" + where + "), more than " + AT_ONCE + " objects of the "
                 + bytes + " bytes set by " + FetchBounds.MAX_OBJECT_BYTES_KEY + "; nothing of it is kept");
+    }
+
+    /** The refusal of a whole object over the limit with deltas on it: resolving them holds it whole. */
+    FetchRefusedException refusalOfBase(int type, long size, long offset) {
+        return refusal("a " + Constants.typeString(type) + " of " + size + " bytes at offset " + offset + " of the pack with deltas on it");
     }
 
     /** The refusal of {@code object}, as a sentence names it ("a commit of 20971520 bytes at offset 12 of the pack"). */

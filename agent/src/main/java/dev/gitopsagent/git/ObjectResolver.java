@@ -288,8 +288,7 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
         // Only a whole blob can be over the limit here (the scan refused other objects, and streamed the blob), under
         // deltas that misstate their base's size: the scan refused those that state it (PackScan.DeltaHeader).
         if (heldLimit.exceededBy(size)) {
-            throw heldLimit.refusal("a " + Constants.typeString(entries.kind(entry)) + " of " + size + " bytes at offset "
-                    + entries.start(entry) + " of the pack with deltas on it");
+            throw heldLimit.refusalOfBase(entries.kind(entry), size, entries.start(entry));
         }
         Worker worker = workers.get();
         byte[] data = worker.inflate(entry);
@@ -483,7 +482,17 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
         }
     }
 
-    private static ObjectId digest(SHA1 sha) throws CorruptPackException {
+    /** Starts {@code sha} on an object: git hashes its type and size before its data. */
+    static SHA1 beginObject(SHA1 sha, int type, long size) {
+        sha.update(Constants.encodedTypeString(type));
+        sha.update((byte) ' ');
+        sha.update(Constants.encodeASCII(size));
+        sha.update((byte) 0);
+        return sha;
+    }
+
+    /** The id an object's hash makes, unless the object was crafted to collide (which collision detection sees). */
+    static ObjectId digest(SHA1 sha) throws CorruptPackException {
         try {
             return sha.toObjectId();
         } catch (Sha1CollisionException e) {
@@ -514,12 +523,7 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
         }
 
         SHA1 begin(int type, long size) {
-            SHA1 digest = sha.reset();
-            digest.update(Constants.encodedTypeString(type));
-            digest.update((byte) ' ');
-            digest.update(Constants.encodeASCII(size));
-            digest.update((byte) 0);
-            return digest;
+            return beginObject(sha.reset(), type, size);
         }
 
         ObjectId hash(int type, byte[] data) throws CorruptPackException {

@@ -81,14 +81,14 @@ final class PackSpool {
         for (int entry = 0; entry < entries.count(); entry++) {
             int base = entries.base(entry);
             if (base != PackEntries.NO_BASE && !entries.isDelta(base) && limit.exceededBy(entries.size(base))) {
-                throw withDeltasOn(limit, entries, base);
+                throw limit.refusalOfBase(entries.kind(base), entries.size(base), entries.start(base));
             }
         }
         Map<ObjectId, Long> stored = new HashMap<>();
         for (ObjectId id : refDeltas.keySet()) {
             Integer inPack = seen.bigBlobs.get(id);
             if (inPack != null) {
-                throw withDeltasOn(limit, entries, inPack);
+                throw limit.refusalOfBase(entries.kind(inPack), entries.size(inPack), entries.start(inPack));
             }
             if (clone.has(id)) {
                 long size = clone.getObjectSize(id, ObjectReader.OBJ_ANY);
@@ -99,11 +99,6 @@ final class PackSpool {
             }
         }
         return stored;
-    }
-
-    private static FetchRefusedException withDeltasOn(HeldObjectLimit limit, PackEntries entries, int base) {
-        return limit.refusal("a " + Constants.typeString(entries.kind(base)) + " of " + entries.size(base) + " bytes at offset "
-                + entries.start(base) + " of the pack with deltas on it");
     }
 
     /**
@@ -202,13 +197,7 @@ final class PackSpool {
 
         @Override
         public PackScan.Chunks bigBlob(int entry, long size) {
-            SHA1 sha = limit.exceededBy(size) ? SHA1.newInstance() : null;
-            if (sha != null) {
-                sha.update(Constants.encodedTypeString(Constants.OBJ_BLOB));
-                sha.update((byte) ' ');
-                sha.update(Constants.encodeASCII(size));
-                sha.update((byte) 0);
-            }
+            SHA1 sha = limit.exceededBy(size) ? ObjectResolver.beginObject(SHA1.newInstance(), Constants.OBJ_BLOB, size) : null;
             return new PackScan.Chunks() {
                 @Override
                 public void update(byte[] data, int offset, int length) {
@@ -218,9 +207,9 @@ final class PackSpool {
                 }
 
                 @Override
-                public void end() {
+                public void end() throws CorruptPackException {
                     if (sha != null) {
-                        bigBlobs.put(sha.toObjectId(), entry);
+                        bigBlobs.put(ObjectResolver.digest(sha), entry);
                     }
                 }
             };
