@@ -20,8 +20,8 @@ import org.eclipse.jgit.lib.Constants;
 record HeldObjectLimit(long bytes) {
 
     /**
-     * How many objects at the limit a parser may hold at once: a delta, its base and what it makes, and one
-     * more base waiting for another delta (see {@link PackSpool}).
+     * How many objects at the limit a parser may hold at once, on all its threads together: a delta, its base and
+     * what it makes, and one more base waiting for another delta ({@link HeldAtOnce}).
      */
     static final int AT_ONCE = 4;
 
@@ -31,13 +31,25 @@ record HeldObjectLimit(long bytes) {
 
     /** Whether holding {@code total} bytes at once is more than {@link #AT_ONCE} objects at the limit. */
     boolean exceededAtOnceBy(long total) {
-        return total > (bytes > Long.MAX_VALUE / AT_ONCE ? Long.MAX_VALUE : bytes * AT_ONCE);
+        return total > atOnce();
     }
 
-    /** The refusal of a pack whose deltas would hold {@code total} bytes at once, {@code where} as a sentence names it. */
-    FetchRefusedException refusalAtOnce(long total, String where) {
-        return new FetchRefusedException(FetchRefusedException.Reason.HELD_TOO_LARGE, "the remote sent a pack whose deltas JGit's"
-                + " parser would resolve holding " + total + " bytes at once (" + where + "), more than " + AT_ONCE + " objects of the "
+    /**
+     * How many threads may resolve deltas side by side when each may hold {@code peak} bytes at once, so that all of
+     * them hold at most {@link #AT_ONCE} objects at the limit: at least one, at most {@code threads}.
+     */
+    int threadsFor(long peak, int threads) {
+        return (int) Math.max(1, Math.min(threads, atOnce() / Math.max(peak, 1)));
+    }
+
+    private long atOnce() {
+        return bytes > Long.MAX_VALUE / AT_ONCE ? Long.MAX_VALUE : bytes * AT_ONCE;
+    }
+
+    /** The refusal of a pack whose deltas one thread would resolve holding more than {@link #AT_ONCE} objects at the limit. */
+    FetchRefusedException refusalAtOnce(HeldAtOnce peak) {
+        return new FetchRefusedException(FetchRefusedException.Reason.HELD_TOO_LARGE, "the remote sent a pack whose deltas would be"
+                + " resolved holding " + peak.bytes() + " bytes at once (" + peak.where() + "), more than " + AT_ONCE + " objects of the "
                 + bytes + " bytes set by " + FetchBounds.MAX_OBJECT_BYTES_KEY + "; nothing of it is kept");
     }
 

@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
@@ -45,7 +48,8 @@ import org.eclipse.jgit.util.sha1.Sha1CollisionException;
  * <p>Memory: whole objects waiting for a thread hold at most {@value #PENDING_BYTES} bytes (a bigger one
  * waits alone); a blob over {@link PackScan#HOLD_LIMIT} is hashed as it streams, as JGit does. What a
  * delta makes, and a streamed blob with deltas on it, are refused over {@link HeldObjectLimit} before they
- * are held.
+ * are held. Once the pack is in, the threads together hold at most {@link HeldObjectLimit#AT_ONCE} objects
+ * at the limit ({@link #resolveDeltas}).
  */
 final class ObjectResolver implements PackScan.Objects, AutoCloseable {
 
@@ -69,11 +73,16 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
      */
     private static final int OBJECT_OVERHEAD = 64;
     private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
+    /** The compressed data a thread keeps a buffer for; a longer entry's is read into an array of its own. */
+    private static final int KEPT_COMPRESSED = 64 << 10;
 
     private final SharedChecks checks;
     private final long maxObjectSize;
     private final HeldObjectLimit heldLimit;
-    private final ForkJoinPool pool;
+    private final int threads;
+    private final AtomicInteger threadNumber = new AtomicInteger();
+    /** The threads: one per core while the pack streams in; for its deltas, as many as the held limit allows ({@link #resolveDeltas}). */
+    private ForkJoinPool pool;
     private final ThreadLocal<Worker> workers = ThreadLocal.withInitial(this::newWorker);
     private final List<Worker> started = Collections.synchronizedList(new ArrayList<>());
     private final Semaphore room = new Semaphore(PENDING_BYTES);
@@ -86,6 +95,10 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
     private ObjectIds identified;
     private PackEntries entries;
     private FileChannel pack;
+    /** What each delta makes, as its header declares, by entry; 0 for a whole object. */
+    private int[] resultSizes = new int[0];
+    /** Once the pack is in: the deltas to be resolved after the others on their base ({@link HeldAtOnce}). */
+    private BitSet lastOnItsBase;
     /** Once the pack is in: whether the entry, or a delta built on it, is still to be resolved. */
     private boolean[] unresolvedBelow;
 
@@ -100,10 +113,15 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
         this.checks = checks;
         this.maxObjectSize = maxObjectSize;
         this.heldLimit = heldLimit;
-        AtomicInteger number = new AtomicInteger();
-        this.pool = new ForkJoinPool(threads, pool -> {
-            ForkJoinWorkerThread thread = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
-            thread.setName("pack-resolver-" + number.incrementAndGet());
+        this.threads = threads;
+        this.pool = newPool(threads);
+    }
+
+    private ForkJoinPool newPool(int parallelism) {
+        // Numbered on from the threads of a pool before, so that every thread of one parse has a name of its own.
+        return new ForkJoinPool(parallelism, forkJoin -> {
+            ForkJoinWorkerThread thread = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(forkJoin);
+            thread.setName("pack-resolver-" + threadNumber.incrementAndGet());
             return thread;
         }, null, false);
     }
@@ -173,6 +191,15 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
     }
 
     @Override
+    public void deltaSizes(int entry, long baseSize, long resultSize) {
+        if (entry >= resultSizes.length) {
+            resultSizes = Arrays.copyOf(resultSizes, Math.max(entry + 1, resultSizes.length * 2));
+        }
+        // Over an int only under a limit set above 2 GiB, where such a delta is refused as it is resolved (MAX_ARRAY).
+        resultSizes[entry] = (int) Math.min(resultSize, Integer.MAX_VALUE);
+    }
+
+    @Override
     public PackScan.Chunks bigBlob(int entry, long size) throws IOException {
         throwIfFailed();
         identified.makeRoomFor(entry);
@@ -206,7 +233,9 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
 
     /**
      * Resolves every delta of the scanned pack, now all in {@code packFile}, and waits for all of it,
-     * the whole objects too.
+     * the whole objects too. Each thread resolves depth first, so it holds at most what {@link HeldAtOnce}
+     * finds; the pack is refused if that is more than {@link HeldObjectLimit#AT_ONCE} objects at the limit,
+     * and fewer threads than cores resolve it if the threads together would hold more.
      */
     void resolveDeltas(PackEntries scanned, FileChannel packFile) throws IOException {
         awaitAll();
@@ -214,6 +243,19 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
         this.entries = scanned;
         this.pack = packFile;
         entries.indexChildren();
+        int[] sizes = resultSizes;
+        HeldAtOnce peak = HeldAtOnce.of(entries, entry -> entry < sizes.length ? sizes[entry] : 0, entries.refDeltasByBase(), Map.of(),
+                heldLimit, HeldAtOnce.Order.HEAVIEST_LAST);
+        resultSizes = null;
+        lastOnItsBase = peak.last();
+        if (heldLimit.exceededAtOnceBy(peak.bytes())) {
+            throw heldLimit.refusalAtOnce(peak);
+        }
+        int resolving = heldLimit.threadsFor(peak.bytes(), threads);
+        if (resolving < threads) {
+            pool.shutdown();
+            pool = newPool(resolving);
+        }
         for (int entry = 0; entry < entries.count(); entry++) {
             identified.makeRoomFor(entry);
         }
@@ -309,12 +351,18 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
         children(entry, id, type, data);
     }
 
-    /** Hands each delta on this object that is still to be resolved (or leads to one) to the pool, with the object as its base; they run depth first. */
+    /**
+     * Hands each delta on this object that is still to be resolved (or leads to one) to the pool, with the object as its
+     * base; they run depth first. A thread runs the tasks it hands on last in, first out, so the one handed on first is
+     * resolved last, and the object is no longer held while the deltas below that one are.
+     */
     private void children(int entry, ObjectId id, int type, byte[] data) {
-        for (int at = entries.firstChild(entry); at < entries.childrenEnd(entry); at++) {
-            int child = entries.child(at);
-            if (unresolvedBelow[child]) {
-                submit(() -> resolveDelta(child, type, data));
+        for (boolean last : new boolean[] {true, false}) {
+            for (int at = entries.firstChild(entry); at < entries.childrenEnd(entry); at++) {
+                int child = entries.child(at);
+                if (unresolvedBelow[child] && lastOnItsBase.get(child) == last) {
+                    submit(() -> resolveDelta(child, type, data));
+                }
             }
         }
         for (int child : entries.refDeltasOn(id)) {
@@ -516,7 +564,7 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
         private final SHA1 sha = SHA1.newInstance();
         private final Inflater inflater = new Inflater();
         private final ObjectChecker checker;
-        private byte[] compressed = new byte[8192];
+        private final byte[] compressed = new byte[KEPT_COMPRESSED];
 
         Worker(ObjectChecker checker) {
             this.checker = checker;
@@ -540,9 +588,9 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
                 throw new CorruptPackException("the object at offset " + entries.start(entry) + " of the pack is " + size
                         + " bytes, more than can be held to resolve its deltas");
             }
-            if (compressed.length < length) {
-                compressed = new byte[(int) Math.max(length, compressed.length * 2L)];
-            }
+            // A big entry's compressed data is read into an array of its own, which is not kept, so that what a thread
+            // holds between entries stays small: HeldAtOnce counts what it holds while it resolves one.
+            byte[] compressed = length <= KEPT_COMPRESSED ? this.compressed : new byte[(int) length];
             ByteBuffer into = ByteBuffer.wrap(compressed, 0, (int) length);
             long at = entries.dataStart(entry);
             while (into.hasRemaining()) {

@@ -6,9 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +57,7 @@ final class PackSpool {
             }
             PackEntries entries = scanned.entries();
             Map<ObjectId, List<Integer>> refDeltas = entries.refDeltasByBase();
-            Map<ObjectId, Long> storedBases = refuseDeltasOnBigBlobs(entries, refDeltas, seen, clone, limit);
+            Map<ObjectId, Long> storedBases = refuseReferenceDeltasOnBigBlobs(entries, refDeltas, seen, clone, limit);
             refuseWhatJGitWouldHoldAtOnce(entries, refDeltas, storedBases, seen, limit);
             InputStream checked = Files.newInputStream(spool);
             // The open stream keeps the data readable; nothing is left behind once the parser is done with it.
@@ -72,18 +70,12 @@ final class PackSpool {
     }
 
     /**
-     * A whole blob over the limit streams, but JGit's parser loads a delta's base whole: refuses a delta on such a
-     * blob, whether the blob is in the pack (an offset delta's base, or a reference delta's by id) or in the clone.
-     * Returns the size of each base in the clone that reference deltas name.
+     * A whole blob over the limit streams, but JGit's parser loads a delta's base whole: refuses a reference delta on
+     * such a blob, whether the blob is in the pack (found by id) or in the clone ({@link HeldAtOnce} refuses an offset
+     * delta on one). Returns the size of each base in the clone that reference deltas name.
      */
-    private static Map<ObjectId, Long> refuseDeltasOnBigBlobs(PackEntries entries, Map<ObjectId, List<Integer>> refDeltas, Seen seen,
+    private static Map<ObjectId, Long> refuseReferenceDeltasOnBigBlobs(PackEntries entries, Map<ObjectId, List<Integer>> refDeltas, Seen seen,
             ObjectReader clone, HeldObjectLimit limit) throws IOException {
-        for (int entry = 0; entry < entries.count(); entry++) {
-            int base = entries.base(entry);
-            if (base != PackEntries.NO_BASE && !entries.isDelta(base) && limit.exceededBy(entries.size(base))) {
-                throw limit.refusalOfBase(entries.kind(base), entries.size(base), entries.start(base));
-            }
-        }
         Map<ObjectId, Long> stored = new HashMap<>();
         for (ObjectId id : refDeltas.keySet()) {
             Integer inPack = seen.bigBlobs.get(id);
@@ -101,69 +93,14 @@ final class PackSpool {
         return stored;
     }
 
-    /**
-     * Follows JGit's walk over the deltas (each base whole from the pack or the clone, the deltas on it depth first)
-     * and refuses the pack if, at some delta, the walk would hold more than the limit allows at once: the delta's
-     * instructions, what it makes, its base, and every base further up that still has another delta waiting. A
-     * reference delta whose base is neither in the clone nor a blob over the limit has its base in the pack, found
-     * by id only as JGit resolves it; with one of those, where it hangs is not known here, so every object the walk
-     * could hold counts (git sends offset deltas within a pack to a client that takes them, as JGit does).
-     */
+    /** Refuses the pack if JGit's walk over its deltas would hold more than the limit allows at once ({@link HeldAtOnce}). */
     private static void refuseWhatJGitWouldHoldAtOnce(PackEntries entries, Map<ObjectId, List<Integer>> refDeltas,
             Map<ObjectId, Long> storedBases, Seen seen, HeldObjectLimit limit) throws FetchRefusedException {
         entries.indexChildren();
-        if (!storedBases.keySet().containsAll(refDeltas.keySet())) {
-            long all = 0;
-            for (int entry = 0; entry < entries.count(); entry++) {
-                if (entries.isDelta(entry)) {
-                    all += entries.size(entry) + seen.made(entry);
-                } else if (!limit.exceededBy(entries.size(entry))) {
-                    // A whole blob over the limit streams, and has no delta on it (refused above).
-                    all += entries.size(entry);
-                }
-            }
-            if (limit.exceededAtOnceBy(all)) {
-                throw limit.refusalAtOnce(all, "every object it may hold, since a reference delta's base in the pack is known only by id");
-            }
-            return;
+        HeldAtOnce peak = HeldAtOnce.of(entries, seen::made, refDeltas, storedBases, limit, HeldAtOnce.Order.ANY);
+        if (limit.exceededAtOnceBy(peak.bytes())) {
+            throw limit.refusalAtOnce(peak);
         }
-        Deque<Step> walk = new ArrayDeque<>();
-        for (int entry = 0; entry < entries.count(); entry++) {
-            if (!entries.isDelta(entry)) {
-                pushDeltasOn(walk, entries, entry, entries.size(entry), 0);
-            }
-        }
-        for (Map.Entry<ObjectId, List<Integer>> onStored : refDeltas.entrySet()) {
-            for (int delta : onStored.getValue()) {
-                walk.push(new Step(delta, storedBases.get(onStored.getKey()), 0, onStored.getValue().size()));
-            }
-        }
-        while (!walk.isEmpty()) {
-            Step step = walk.pop();
-            long made = seen.made(step.delta());
-            long held = entries.size(step.delta()) + made + step.base() + step.waiting();
-            if (limit.exceededAtOnceBy(held)) {
-                throw limit.refusalAtOnce(held, "at the delta at offset " + entries.start(step.delta()) + " of the pack: its "
-                        + entries.size(step.delta()) + " bytes, the " + made + " it makes, its base of " + step.base() + " and "
-                        + step.waiting() + " of bases that other deltas wait for");
-            }
-            // The base stays held while the deltas on this one are resolved only if another delta on it still waits.
-            pushDeltasOn(walk, entries, step.delta(), made, step.waiting() + (step.deltasOnBase() >= 2 ? step.base() : 0));
-        }
-    }
-
-    private static void pushDeltasOn(Deque<Step> walk, PackEntries entries, int base, long baseSize, long waiting) {
-        int deltas = entries.childrenEnd(base) - entries.firstChild(base);
-        for (int at = entries.firstChild(base); at < entries.childrenEnd(base); at++) {
-            walk.push(new Step(entries.child(at), baseSize, waiting, deltas));
-        }
-    }
-
-    /**
-     * A delta on the walk: the size of its base's data, what the bases further up hold while other deltas on them
-     * wait, and how many deltas are on its base.
-     */
-    private record Step(int delta, long base, long waiting, int deltasOnBase) {
     }
 
     /**

@@ -6,10 +6,13 @@ import static dev.gitopsagent.git.FirstPackParserTest.copiesOfItsBase;
 import static dev.gitopsagent.git.FirstPackParserTest.noise;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -27,7 +30,7 @@ import io.smallrye.config.WithDefault;
 
 /**
  * The parser of a first fetch ({@link FirstPackParser}) in the heap the agent runs a first fetch with
- * (64 MiB, README.md), with the default limit on an object it holds whole: a size a few bytes of the
+ * (64 MiB, with the collector and options of the JVM unit), with the default limit on an object it holds whole: a size a few bytes of the
  * pack declare is not memory the parser reserves before the data bears it out, an object the pack
  * really makes over the limit is refused before it is held, and one at the limit fits. A later fetch,
  * which JGit's parser indexes after {@link PackSpool}'s scan, is refused the same way. Each pack is
@@ -38,6 +41,11 @@ class FirstPackParserSmallHeapTest {
     private static final int GIB = 1 << 30;
     /** The default of {@value FetchBounds#MAX_OBJECT_BYTES_KEY}, as the configuration declares it. */
     private static final long DEFAULT_LIMIT = defaultLimit();
+    /**
+     * The heap and collector options of the JVM unit (systemd/jvm/20-jvm.conf): the heap's size is not all that matters,
+     * since whether an object of 8 MiB finds room beside the pack's tables depends on the collector too.
+     */
+    private static final List<String> HEAP_OPTIONS = heapOptionsOfTheUnit();
     private static final String FIRST = "first";
     private static final String LATER = "later";
 
@@ -103,6 +111,29 @@ class FirstPackParserSmallHeapTest {
         assertThat(parseInSmallHeap(pack.bytes())).isEqualTo("accepted");
     }
 
+    @Test
+    void aFirstFetchResolvesDeltasThatTwoThreadsCouldNotHoldSideBySideOnOneThread() throws Exception {
+        // Three levels, two deltas on each base, each making the default limit: one thread holds three objects at the limit
+        // at most; the two threads the parser used on every core ran the heap out of memory.
+        assertThat(parseInSmallHeap(tree(3))).isEqualTo("accepted");
+    }
+
+    @Test
+    void aFirstFetchRefusesDeltasThatOneThreadWouldResolveHoldingMoreThanFourObjectsAtTheLimit() throws Exception {
+        // One level more: resolving a delta at the fourth level holds it, its base, and two bases above waiting for their
+        // second delta (the parser used to run the heap out of memory on it).
+        assertThat(parseInSmallHeap(tree(4))).startsWith("refused: FetchRefusedException: the remote sent a pack whose deltas would be"
+                + " resolved holding " + (4 * DEFAULT_LIMIT + COPY + atTheLimit(DEFAULT_LIMIT, 0).bytes().length) + " bytes at once (at the delta"
+                + " at offset ");
+    }
+
+    @Test
+    void aFirstFetchResolvesTheSmallDeltasOnABaseFirstSoThatItIsNotHeldBelowTheBigOne() throws Exception {
+        // Six levels of deltas making the default limit, each base with a small second delta: JGit's order could keep all six
+        // bases (a later fetch refuses such a pack); resolving the small one first holds two objects at the limit at most.
+        assertThat(parseInSmallHeap(bushyChain(6))).isEqualTo("accepted");
+    }
+
     // A later fetch, into a clone that holds objects, is indexed by JGit's parser, after PackSpool's scan.
 
     @Test
@@ -131,7 +162,71 @@ class FirstPackParserSmallHeapTest {
         byte[] pack = PackSpoolTest.chain(10, true, DEFAULT_LIMIT);
 
         assertThat(parseInSmallHeap(pack, LATER)).startsWith("refused: FetchRefusedException: the remote sent a pack whose deltas"
-                + " JGit's parser would resolve holding ");
+                + " would be resolved holding ");
+    }
+
+    /**
+     * A blob, then {@code levels} levels of deltas making the default limit, two on each base: no delta follows its base
+     * in the pack (each is after another blob), so none is resolved as the stream arrives, and all wait for the pool.
+     */
+    private static byte[] tree(int levels) {
+        FirstPackParserTest.HandPack pack = new FirstPackParserTest.HandPack();
+        List<Long> bases = List.of(rootWithDistance(pack));
+        long baseSize = COPY;
+        for (int level = 0; level < levels; level++) {
+            List<Long> next = new ArrayList<>();
+            for (long base : bases) {
+                for (int delta = 0; delta < 2; delta++) {
+                    next.add(pack.ofsDelta(base, atTheLimit(baseSize, level * 100 + next.size()).bytes()));
+                    distance(pack);
+                }
+            }
+            bases = next;
+            baseSize = DEFAULT_LIMIT;
+        }
+        return pack.bytes();
+    }
+
+    /** A blob, then {@code levels} levels of a delta making the default limit, each base with a small delta on it before it. */
+    private static byte[] bushyChain(int levels) {
+        FirstPackParserTest.HandPack pack = new FirstPackParserTest.HandPack();
+        long base = rootWithDistance(pack);
+        long baseSize = COPY;
+        for (int level = 0; level < levels; level++) {
+            pack.ofsDelta(base, new FirstPackParserTest.Delta(baseSize, 2).insert("!" + level).bytes());
+            distance(pack);
+            base = pack.ofsDelta(base, atTheLimit(baseSize, level).bytes());
+            distance(pack);
+            baseSize = DEFAULT_LIMIT;
+        }
+        return pack.bytes();
+    }
+
+    /** A 64 KiB blob, and enough after it that no delta finds it among the objects the parser resolved lately. */
+    private static long rootWithDistance(FirstPackParserTest.HandPack pack) {
+        long root = pack.next();
+        pack.whole(Constants.OBJ_BLOB, noise(COPY, 3));
+        for (int i = 0; i < ObjectResolver.RECENT_BYTES / COPY + 1; i++) {
+            distance(pack);
+        }
+        return root;
+    }
+
+    /** A blob of 64 KiB of its own between two deltas. */
+    private static void distance(FirstPackParserTest.HandPack pack) {
+        pack.whole(Constants.OBJ_BLOB, noise(COPY, 1000 + pack.next()));
+    }
+
+    /** A delta making a blob of the default limit from a base of {@code baseSize}, told from the others by {@code mark}. */
+    private static FirstPackParserTest.Delta atTheLimit(long baseSize, int mark) {
+        String text = String.format("%03d", mark);
+        FirstPackParserTest.Delta delta = new FirstPackParserTest.Delta(baseSize, DEFAULT_LIMIT).insert(text);
+        long left = DEFAULT_LIMIT - text.length();
+        while (left > 0) {
+            delta.copy(0, (int) Math.min(COPY, left));
+            left -= Math.min(COPY, left);
+        }
+        return delta;
     }
 
     private String parseInSmallHeap(byte[] pack) throws Exception {
@@ -143,12 +238,15 @@ class FirstPackParserSmallHeapTest {
      * ({@link #LATER}); what came of it, one line.
      */
     private String parseInSmallHeap(byte[] pack, String fetch) throws Exception {
-        Path packFile = Files.write(root.resolve("hostile.pack"), pack);
-        Path output = root.resolve("out");
+        Path run = Files.createTempDirectory(root, "run");
+        Path packFile = Files.write(run.resolve("hostile.pack"), pack);
+        Path output = run.resolve("out");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process process = new ProcessBuilder(List.of(java, "-Xmx64m", "-cp", System.getProperty("java.class.path"),
-                Child.class.getName(), packFile.toString(), root.resolve("clone.git").toString(), Long.toString(DEFAULT_LIMIT), fetch))
-                .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(HEAP_OPTIONS);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Child.class.getName(), packFile.toString(),
+                run.resolve("clone.git").toString(), Long.toString(DEFAULT_LIMIT), fetch));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
         // Only a guard against a parse that never ends; a refusal takes a second or two.
         if (!process.waitFor(2, TimeUnit.MINUTES)) {
             process.destroyForcibly();
@@ -157,6 +255,19 @@ class FirstPackParserSmallHeapTest {
         List<String> lines = Files.readAllLines(output);
         return lines.stream().filter(line -> line.startsWith("refused: ") || line.startsWith("accepted")).findFirst()
                 .orElse(String.join("\n", lines));
+    }
+
+    private static List<String> heapOptionsOfTheUnit() {
+        try {
+            String execStart = Files.readAllLines(Path.of("..", "systemd", "jvm", "20-jvm.conf")).stream()
+                    .filter(line -> line.startsWith("ExecStart=/")).findFirst().orElseThrow();
+            List<String> options = List.of(execStart.split(" ")).stream()
+                    .filter(option -> option.startsWith("-Xm") || option.startsWith("-XX:+Use") || option.contains("HeapFreeRatio")).toList();
+            assertThat(options).contains("-Xmx64m", "-XX:+UseSerialGC");
+            return options;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static long defaultLimit() {
@@ -171,7 +282,6 @@ class FirstPackParserSmallHeapTest {
     static final class Child {
 
         public static void main(String[] args) throws Exception {
-            byte[] pack = Files.readAllBytes(Path.of(args[0]));
             try (BoundedRepository repository = BoundedRepository.open(new FileRepositoryBuilder().setGitDir(Path.of(args[1]).toFile()),
                     new FetchBounds(1L << 30, 1_000_000, Long.parseLong(args[2])))) {
                 repository.create(true);
@@ -181,8 +291,9 @@ class FirstPackParserSmallHeapTest {
                         inserter.flush();
                     }
                 }
-                try (ObjectInserter inserter = repository.newObjectInserter()) {
-                    PackParser parser = inserter.newPackParser(new ByteArrayInputStream(pack));
+                // Streamed from the file, as from a connection: the pack is not held in the heap beside what parsing it holds.
+                try (ObjectInserter inserter = repository.newObjectInserter(); InputStream pack = Files.newInputStream(Path.of(args[0]))) {
+                    PackParser parser = inserter.newPackParser(pack);
                     parser.setAllowThin(true);
                     parser.setObjectChecker(new ObjectChecker());
                     parser.parse(NullProgressMonitor.INSTANCE);

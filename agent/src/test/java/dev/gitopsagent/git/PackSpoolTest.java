@@ -158,7 +158,7 @@ class PackSpoolTest {
             assertThatThrownBy(() -> parse(repository, chain(4, true, HELD_LIMIT)))
                     .isInstanceOfSatisfying(FetchRefusedException.class,
                             refused -> assertThat(refused.reason()).isEqualTo(FetchRefusedException.Reason.HELD_TOO_LARGE))
-                    .hasMessageStartingWith("the remote sent a pack whose deltas JGit's parser would resolve holding ")
+                    .hasMessageStartingWith("the remote sent a pack whose deltas would be resolved holding ")
                     .hasMessageContaining("bytes at once (at the delta at offset ")
                     .hasMessageContaining("the " + HELD_LIMIT + " it makes, its base of " + HELD_LIMIT + " and " + (2 * HELD_LIMIT + COPY)
                             + " of bases that other deltas wait for), more than 4 objects of the " + HELD_LIMIT + " bytes set by "
