@@ -345,7 +345,9 @@ in
           description = ''
             Objects one fetch may bring in, read from the pack header before the
             objects are. More is refused (`too-many-objects`). A 50,000-commit
-            repository has about 250,000 objects.
+            repository has about 250,000 objects. The JVM build also refuses
+            more than its heap can index (`heap-too-small`): about 298,000
+            objects with the unit's -Xmx64m, 6,000 more per MiB.
           '';
         };
         maxObjectBytes = mkOption {
@@ -355,8 +357,8 @@ in
             The largest object a fetch holds whole in memory (a commit, tree or
             tag, a delta, what a delta makes, a blob with deltas on it, in the
             pack or in the clone). More is refused (`object-too-large`), and so
-            is a later fetch whose deltas would make the parser hold more than
-            four such objects at once (`held-too-large`). A whole blob with no
+            is a fetch whose deltas would make one thread hold more than four
+            such objects at once (`held-too-large`). A whole blob with no
             delta on it streams and is not limited by it. Raise it, and the heap
             with it, for a blob over 8 MiB that git stores as a delta.
           '';

@@ -34,6 +34,7 @@ import dev.gitopsagent.deploy.RebootPolicy;
 import dev.gitopsagent.deploy.SystemProfile;
 import dev.gitopsagent.deploy.ToplevelActivation;
 import dev.gitopsagent.git.FetchBounds;
+import dev.gitopsagent.git.HeapCapacity;
 import dev.gitopsagent.hooks.Hooks;
 import dev.gitopsagent.git.LocalMirror;
 import dev.gitopsagent.git.Remote;
@@ -226,8 +227,14 @@ public class AgentWiring {
     @Produces
     @Singleton
     LocalMirror localMirror(AgentConfig config, StateDirectory stateDir, RemoteAccess access) throws IOException {
-        return LocalMirror.open(stateDir.resolve("repo.git"), config.repository().branch(), access,
-                FetchBounds.configured(config.repository()), shallowFirstSync(config, stateDir));
+        FetchBounds bounds = FetchBounds.configured(config.repository());
+        HeapCapacity heap = HeapCapacity.ofThisProcess();
+        if (heap.objects() < bounds.maxObjects()) {
+            // Said once at startup, so that an operator whose repository grows past it reads why before a fetch is refused.
+            LOG.infof("one fetch may bring in at most %d objects, what this process's heap of %d MiB can index (fewer than the %d of %s);"
+                    + " raise -Xmx for more", heap.objects(), heap.mebibytes(), bounds.maxObjects(), FetchBounds.MAX_OBJECTS_KEY);
+        }
+        return LocalMirror.open(stateDir.resolve("repo.git"), config.repository().branch(), access, bounds, shallowFirstSync(config, stateDir));
     }
 
     /** {@code gitops.repository.first-sync}: with {@code auto}, the head alone when the host's Nix can build from a shallow clone. */

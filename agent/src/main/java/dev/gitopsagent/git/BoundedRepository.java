@@ -59,7 +59,7 @@ final class BoundedRepository extends FileRepository {
 
     @Override
     public ObjectInserter newObjectInserter() {
-        return new BoundedInserter(super.newObjectInserter(), new FetchTally(bounds));
+        return new BoundedInserter(super.newObjectInserter(), new FetchTally(bounds, HeapCapacity.ofThisProcess()));
     }
 
     /** The next fetch must leave the clone cut exactly where it is: at {@code commits}, or nowhere. */

@@ -5,7 +5,7 @@ import java.util.Optional;
 
 /**
  * A fetch the agent stopped because of what the remote sent, not because the remote failed: too many
- * bytes, too many objects, an object too big to hold whole, deltas that would hold too much at once, or
+ * bytes, too many objects (for the configured bound, or for the heap to index), an object too big to hold whole, deltas that would hold too much at once, or
  * history cut short by shallow information it never asked for. Nothing of it is kept: the mirror's branches and objects are as before, and the
  * next poll tries again.
  */
@@ -17,6 +17,7 @@ public final class FetchRefusedException extends IOException {
     public enum Reason {
         TOO_LARGE("fetch-too-large"),
         TOO_MANY_OBJECTS("too-many-objects"),
+        HEAP_TOO_SMALL("heap-too-small"),
         OBJECT_TOO_LARGE("object-too-large"),
         HELD_TOO_LARGE("held-too-large"),
         SHALLOW("unsolicited-shallow");

@@ -6,6 +6,7 @@ import static dev.gitopsagent.git.FirstPackParserTest.copiesOfItsBase;
 import static dev.gitopsagent.git.FirstPackParserTest.noise;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.Deflater;
 
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.NullProgressMonitor;
@@ -24,6 +26,8 @@ import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.transport.PackParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.gitopsagent.config.AgentConfig;
 import io.smallrye.config.WithDefault;
@@ -134,6 +138,14 @@ class FirstPackParserSmallHeapTest {
         assertThat(parseInSmallHeap(bushyChain(6))).isEqualTo("accepted");
     }
 
+    @ParameterizedTest(name = "{0} fetch")
+    @ValueSource(strings = {FIRST, LATER})
+    void refusesAMillionSmallBlobsAsMoreThanTheHeapCanIndexInsteadOfRunningOutOfMemory(String fetch) throws Exception {
+        // Within the default max-objects, 16 MB of pack: both parsers' tables ran the 64 MiB heap out of memory on it.
+        assertThat(parseInSmallHeap(smallBlobs(1_000_000), fetch)).startsWith("refused: FetchRefusedException: the remote announced"
+                + " 1000000 objects in one fetch, more than the ").contains("MiB can index", "raise the JVM's -Xmx");
+    }
+
     // A later fetch, into a clone that holds objects, is indexed by JGit's parser, after PackSpool's scan.
 
     @Test
@@ -200,6 +212,27 @@ class FirstPackParserSmallHeapTest {
             baseSize = DEFAULT_LIMIT;
         }
         return pack.bytes();
+    }
+
+    /** A pack of {@code count} distinct blobs of a few bytes each ("0\n", "1\n", ...), one deflater for all. */
+    private static byte[] smallBlobs(int count) {
+        ByteArrayOutputStream pack = new ByteArrayOutputStream();
+        pack.writeBytes(Constants.PACK_SIGNATURE);
+        pack.writeBytes(new byte[] {0, 0, 0, 2, (byte) (count >>> 24), (byte) (count >>> 16), (byte) (count >>> 8), (byte) count});
+        Deflater deflater = new Deflater();
+        byte[] compressed = new byte[64];
+        for (int i = 0; i < count; i++) {
+            byte[] data = (i + "\n").getBytes(StandardCharsets.US_ASCII);
+            // The entry header: type blob, and a size under 16 in its four low bits.
+            pack.write((Constants.OBJ_BLOB << 4) | data.length);
+            deflater.reset();
+            deflater.setInput(data);
+            deflater.finish();
+            pack.write(compressed, 0, deflater.deflate(compressed));
+        }
+        deflater.end();
+        pack.writeBytes(Constants.newMessageDigest().digest(pack.toByteArray()));
+        return pack.toByteArray();
     }
 
     /** A 64 KiB blob, and enough after it that no delta finds it among the objects the parser resolved lately. */

@@ -1,0 +1,39 @@
+package dev.gitopsagent.git;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The object count of one fetch against its two bounds: the configured one, and what the heap can index. The tighter
+ * one refuses, naming what to raise.
+ */
+class FetchTallyTest {
+
+    private static final long MIB = 1 << 20;
+
+    @ParameterizedTest(name = "a heap of {0} MiB indexes {1} objects")
+    @CsvSource({"64, 302236", "63, 296068", "128, 696994", "15, 0", "8, 0"})
+    void derivesTheObjectsAHeapIndexesFromItsSize(long mebibytes, long objects) {
+        assertThat(new HeapCapacity(mebibytes * MIB).objects()).isEqualTo(objects);
+    }
+
+    @ParameterizedTest(name = "max-objects {0}, a heap of {1} MiB: {2} objects taken, one more refused as {3}")
+    @CsvSource({
+            "1000000, 64, 302236, heap-too-small",
+            "1000, 64, 1000, too-many-objects",
+            "1000000, 1024, 1000000, too-many-objects"})
+    void refusesOneObjectOverTheTighterBound(long maxObjects, long heapMebibytes, long taken, String refusedAs) throws Exception {
+        FetchTally tally = new FetchTally(new FetchBounds(1L << 40, maxObjects, 8 * MIB), new HeapCapacity(heapMebibytes * MIB));
+
+        assertThatCode(() -> tally.objects(taken)).doesNotThrowAnyException();
+        assertThatThrownBy(() -> tally.objects(1)).isInstanceOfSatisfying(FetchRefusedException.class,
+                refused -> assertThat(refused.reason().label()).isEqualTo(refusedAs))
+                .hasMessageStartingWith("the remote announced " + (taken + 1) + " objects in one fetch, more than ")
+                .hasMessageContaining(refusedAs.equals("heap-too-small") ? "-Xmx" : FetchBounds.MAX_OBJECTS_KEY)
+                .hasMessageEndingWith("nothing of it is kept");
+    }
+}
