@@ -234,7 +234,8 @@ public class AgentWiring {
             LOG.infof("one fetch may bring in at most %d objects, what this process's heap of %d MiB can index (fewer than the %d of %s);"
                     + " raise -Xmx for more", heap.objects(), heap.mebibytes(), bounds.maxObjects(), FetchBounds.MAX_OBJECTS_KEY);
         }
-        return LocalMirror.open(stateDir.resolve("repo.git"), config.repository().branch(), access, bounds, shallowFirstSync(config, stateDir));
+        return LocalMirror.open(stateDir.resolve("repo.git"), config.repository().branch(), access, bounds,
+                shallowFirstSync(config, stateDir));
     }
 
     /** {@code gitops.repository.first-sync}: with {@code auto}, the head alone when the host's Nix can build from a shallow clone. */

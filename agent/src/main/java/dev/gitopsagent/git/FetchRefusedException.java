@@ -5,9 +5,10 @@ import java.util.Optional;
 
 /**
  * A fetch the agent stopped because of what the remote sent, not because the remote failed: too many
- * bytes, too many objects (for the configured bound, or for the heap to index), an object too big to hold whole, deltas that would hold too much at once, or
- * history cut short by shallow information it never asked for. Nothing of it is kept: the mirror's branches and objects are as before, and the
- * next poll tries again.
+ * bytes, too many objects (for the configured bound, or for the heap to index), an object too big to hold
+ * whole, deltas that would hold too much at once, or history cut short by shallow information it never
+ * asked for. Nothing of it is kept: the mirror's branches and objects are as before, and the next poll
+ * tries again.
  */
 public final class FetchRefusedException extends IOException {
 

@@ -4,8 +4,8 @@ import java.io.IOException;
 
 /**
  * What one fetch has received so far, against its {@link FetchBounds} and what the heap can index
- * ({@link HeapCapacity}): the bytes of every pack and loose object and the objects they hold. One tally per fetch, shared by every pack it parses (a
- * dumb-HTTP fetch may download several).
+ * ({@link HeapCapacity}): the bytes of every pack and loose object and the objects they hold. One tally
+ * per fetch, shared by every pack it parses (a dumb-HTTP fetch may download several).
  */
 final class FetchTally {
 
@@ -37,8 +37,8 @@ final class FetchTally {
         if (objects > heap.objects()) {
             throw new FetchRefusedException(FetchRefusedException.Reason.HEAP_TOO_SMALL, "the remote announced " + objects
                     + " objects in one fetch, more than the " + heap.objects() + " that this process's heap of " + heap.mebibytes()
-                    + " MiB can index (about " + HeapCapacity.BYTES_PER_OBJECT + " bytes an object beside " + (HeapCapacity.AGENT_BYTES >> 20)
-                    + " MiB for the agent); raise the JVM's -Xmx, by about 1 MiB per 6,000 objects, or fetch the head alone"
+                    + " MiB can index (about " + HeapCapacity.BYTES_PER_OBJECT + " bytes an object beside "
+                    + (HeapCapacity.AGENT_BYTES >> 20) + " MiB for the agent); raise the JVM's -Xmx, by about 1 MiB per 6,000 objects, or fetch the head alone"
                     + " (gitops.repository.first-sync=shallow); nothing of it is kept");
         }
     }

@@ -64,7 +64,8 @@ record HeldAtOnce(long bytes, String where, BitSet last) {
                 all += entries.size(entry);
             }
         }
-        return new HeldAtOnce(all, "every object it may hold, since a reference delta's base in the pack is known only by id", new BitSet());
+        return new HeldAtOnce(all, "every object it may hold, since a reference delta's base in the pack is known only by id",
+                new BitSet());
     }
 
     /**
@@ -171,8 +172,8 @@ record HeldAtOnce(long bytes, String where, BitSet last) {
                 int next = -1;
                 for (int delta : deltas) {
                     if (step(delta, baseSize) == most) {
-                        return "at the delta at offset " + entries.start(delta) + " of the pack: its " + entries.size(delta) + " bytes, the "
-                                + made.applyAsLong(delta) + " it makes, its base of " + baseSize + " and " + waiting
+                        return "at the delta at offset " + entries.start(delta) + " of the pack: its " + entries.size(delta)
+                                + " bytes, the " + made.applyAsLong(delta) + " it makes, its base of " + baseSize + " and " + waiting
                                 + " of bases that other deltas wait for";
                     }
                     if (next < 0 && below[delta] + (waits(delta, heaviest, deltas) ? baseSize : 0) == most) {

@@ -74,8 +74,8 @@ final class PackSpool {
      * such a blob, whether the blob is in the pack (found by id) or in the clone ({@link HeldAtOnce} refuses an offset
      * delta on one). Returns the size of each base in the clone that reference deltas name.
      */
-    private static Map<ObjectId, Long> refuseReferenceDeltasOnBigBlobs(PackEntries entries, Map<ObjectId, List<Integer>> refDeltas, Seen seen,
-            ObjectReader clone, HeldObjectLimit limit) throws IOException {
+    private static Map<ObjectId, Long> refuseReferenceDeltasOnBigBlobs(PackEntries entries, Map<ObjectId, List<Integer>> refDeltas,
+            Seen seen, ObjectReader clone, HeldObjectLimit limit) throws IOException {
         Map<ObjectId, Long> stored = new HashMap<>();
         for (ObjectId id : refDeltas.keySet()) {
             Integer inPack = seen.bigBlobs.get(id);

@@ -127,8 +127,8 @@ class FirstPackParserSmallHeapTest {
         // One level more: resolving a delta at the fourth level holds it, its base, and two bases above waiting for their
         // second delta (the parser used to run the heap out of memory on it).
         assertThat(parseInSmallHeap(tree(4))).startsWith("refused: FetchRefusedException: the remote sent a pack whose deltas would be"
-                + " resolved holding " + (4 * DEFAULT_LIMIT + COPY + atTheLimit(DEFAULT_LIMIT, 0).bytes().length) + " bytes at once (at the delta"
-                + " at offset ");
+                + " resolved holding " + (4 * DEFAULT_LIMIT + COPY + atTheLimit(DEFAULT_LIMIT, 0).bytes().length)
+                + " bytes at once (at the delta at offset ");
     }
 
     @Test
@@ -295,7 +295,8 @@ class FirstPackParserSmallHeapTest {
             String execStart = Files.readAllLines(Path.of("..", "systemd", "jvm", "20-jvm.conf")).stream()
                     .filter(line -> line.startsWith("ExecStart=/")).findFirst().orElseThrow();
             List<String> options = List.of(execStart.split(" ")).stream()
-                    .filter(option -> option.startsWith("-Xm") || option.startsWith("-XX:+Use") || option.contains("HeapFreeRatio")).toList();
+                    .filter(option -> option.startsWith("-Xm") || option.startsWith("-XX:+Use") || option.contains("HeapFreeRatio"))
+                    .toList();
             assertThat(options).contains("-Xmx64m", "-XX:+UseSerialGC");
             return options;
         } catch (IOException e) {
