@@ -346,8 +346,9 @@ in
             Objects one fetch may bring in, read from the pack header before the
             objects are. More is refused (`too-many-objects`). A 50,000-commit
             repository has about 250,000 objects. The JVM build also refuses
-            more than its heap can index (`heap-too-small`): about 298,000
-            objects with the unit's -Xmx64m, 6,000 more per MiB.
+            more than its heap could index (`heap-too-small`): 790,528
+            objects with the unit's -Xmx64m, at least 64 bytes an object. A
+            repository needs about 170 (1 MiB of heap per 6,000 objects).
           '';
         };
         maxObjectBytes = mkOption {

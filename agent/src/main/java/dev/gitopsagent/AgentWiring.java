@@ -231,8 +231,8 @@ public class AgentWiring {
         HeapCapacity heap = HeapCapacity.ofThisProcess();
         if (heap.objects() < bounds.maxObjects()) {
             // Said once at startup, so that an operator whose repository grows past it reads why before a fetch is refused.
-            LOG.infof("one fetch may bring in at most %d objects, what this process's heap of %d MiB can index (fewer than the %d of %s);"
-                    + " raise -Xmx for more", heap.objects(), heap.mebibytes(), bounds.maxObjects(), FetchBounds.MAX_OBJECTS_KEY);
+            LOG.infof("one fetch may bring in at most %d objects, the most this process's heap of %d MiB could index (fewer than the %d"
+                    + " of %s); raise -Xmx for more", heap.objects(), heap.mebibytes(), bounds.maxObjects(), FetchBounds.MAX_OBJECTS_KEY);
         }
         return LocalMirror.open(stateDir.resolve("repo.git"), config.repository().branch(), access, bounds,
                 shallowFirstSync(config, stateDir));

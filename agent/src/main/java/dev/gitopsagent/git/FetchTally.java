@@ -37,9 +37,9 @@ final class FetchTally {
         if (objects > heap.objects()) {
             throw new FetchRefusedException(FetchRefusedException.Reason.HEAP_TOO_SMALL, "the remote announced " + objects
                     + " objects in one fetch, more than the " + heap.objects() + " that this process's heap of " + heap.mebibytes()
-                    + " MiB can index (about " + HeapCapacity.BYTES_PER_OBJECT + " bytes an object beside "
-                    + (HeapCapacity.AGENT_BYTES >> 20) + " MiB for the agent); raise the JVM's -Xmx, by about 1 MiB per 6,000 objects, or fetch the head alone"
-                    + " (gitops.repository.first-sync=shallow); nothing of it is kept");
+                    + " MiB could index at all (each takes at least " + HeapCapacity.BYTES_PER_OBJECT + " bytes, beside "
+                    + (HeapCapacity.AGENT_BYTES >> 20) + " MiB for the agent); raise the JVM's -Xmx (a repository needs about 1 MiB"
+                    + " per 6,000 objects), or fetch the head alone (gitops.repository.first-sync=shallow); nothing of it is kept");
         }
     }
 }

@@ -16,14 +16,14 @@ class FetchTallyTest {
     private static final long MIB = 1 << 20;
 
     @ParameterizedTest(name = "a heap of {0} MiB indexes {1} objects")
-    @CsvSource({"64, 302236", "63, 296068", "128, 696994", "15, 0", "8, 0"})
+    @CsvSource({"64, 802816", "63, 786432", "128, 1851392", "15, 0", "8, 0"})
     void derivesTheObjectsAHeapIndexesFromItsSize(long mebibytes, long objects) {
         assertThat(new HeapCapacity(mebibytes * MIB).objects()).isEqualTo(objects);
     }
 
     @ParameterizedTest(name = "max-objects {0}, a heap of {1} MiB: {2} objects taken, one more refused as {3}")
     @CsvSource({
-            "1000000, 64, 302236, heap-too-small",
+            "1000000, 64, 802816, heap-too-small",
             "1000, 64, 1000, too-many-objects",
             "1000000, 1024, 1000000, too-many-objects"})
     void refusesOneObjectOverTheTighterBound(long maxObjects, long heapMebibytes, long taken, String refusedAs) throws Exception {
