@@ -29,11 +29,6 @@ record HeldObjectLimit(long bytes) {
         return size > bytes;
     }
 
-    /** Whether holding {@code total} bytes at once is more than {@link #AT_ONCE} objects at the limit. */
-    boolean exceededAtOnceBy(long total) {
-        return total > atOnce();
-    }
-
     /**
      * How many threads may resolve deltas side by side when each may hold {@code peak} bytes at once, so that all of
      * them hold at most {@link #AT_ONCE} objects at the limit: at least one, at most {@code threads}.
@@ -46,9 +41,12 @@ record HeldObjectLimit(long bytes) {
         return bytes > Long.MAX_VALUE / AT_ONCE ? Long.MAX_VALUE : bytes * AT_ONCE;
     }
 
-    /** The refusal of a pack whose deltas one thread would resolve holding more than {@link #AT_ONCE} objects at the limit. */
-    FetchRefusedException refusalAtOnce(HeldAtOnce peak) {
-        return new FetchRefusedException(FetchRefusedException.Reason.HELD_TOO_LARGE, "the remote sent a pack whose deltas would be"
+    /** Refuses a pack whose deltas one thread would resolve holding more than {@link #AT_ONCE} objects at the limit. */
+    void refuseOver(HeldAtOnce peak) throws FetchRefusedException {
+        if (peak.bytes() <= atOnce()) {
+            return;
+        }
+        throw new FetchRefusedException(FetchRefusedException.Reason.HELD_TOO_LARGE, "the remote sent a pack whose deltas would be"
                 + " resolved holding " + peak.bytes() + " bytes at once (" + peak.where() + "), more than " + AT_ONCE + " objects of the "
                 + bytes + " bytes set by " + FetchBounds.MAX_OBJECT_BYTES_KEY + "; nothing of it is kept");
     }

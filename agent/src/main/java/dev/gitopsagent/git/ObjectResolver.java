@@ -248,9 +248,7 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
                 heldLimit, HeldAtOnce.Order.HEAVIEST_LAST);
         resultSizes = null;
         lastOnItsBase = peak.last();
-        if (heldLimit.exceededAtOnceBy(peak.bytes())) {
-            throw heldLimit.refusalAtOnce(peak);
-        }
+        heldLimit.refuseOver(peak);
         int resolving = heldLimit.threadsFor(peak.bytes(), threads);
         if (resolving < threads) {
             pool.shutdown();

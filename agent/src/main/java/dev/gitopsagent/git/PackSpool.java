@@ -97,10 +97,7 @@ final class PackSpool {
     private static void refuseWhatJGitWouldHoldAtOnce(PackEntries entries, Map<ObjectId, List<Integer>> refDeltas,
             Map<ObjectId, Long> storedBases, Seen seen, HeldObjectLimit limit) throws FetchRefusedException {
         entries.indexChildren();
-        HeldAtOnce peak = HeldAtOnce.of(entries, seen::made, refDeltas, storedBases, limit, HeldAtOnce.Order.ANY);
-        if (limit.exceededAtOnceBy(peak.bytes())) {
-            throw limit.refusalAtOnce(peak);
-        }
+        limit.refuseOver(HeldAtOnce.of(entries, seen::made, refDeltas, storedBases, limit, HeldAtOnce.Order.ANY));
     }
 
     /**
