@@ -40,6 +40,8 @@ final class BoundedRepository extends FileRepository {
     /** The commits the current fetch may leave shallow, and whether it must leave exactly those; see the class comment. */
     private volatile Set<ObjectId> shallowAllowed = Set.of();
     private volatile boolean shallowExactly = true;
+    /** What the latest fetch received: one inserter per fetch (see the class comment), each with its tally. */
+    private volatile FetchTally latestTally;
 
     private BoundedRepository(FileRepositoryBuilder builder, FetchBounds bounds) throws IOException {
         super(builder);
@@ -59,13 +61,29 @@ final class BoundedRepository extends FileRepository {
 
     @Override
     public ObjectInserter newObjectInserter() {
-        return new BoundedInserter(super.newObjectInserter(), new FetchTally(bounds, HeapCapacity.ofThisProcess()));
+        FetchTally tally = new FetchTally(bounds, HeapCapacity.ofThisProcess());
+        latestTally = tally;
+        return new BoundedInserter(super.newObjectInserter(), tally);
     }
 
-    /** The next fetch must leave the clone cut exactly where it is: at {@code commits}, or nowhere. */
+    /**
+     * The refusal of the fetch that just ran the heap out of memory, naming the objects it announced. Its parser's tables
+     * were unreachable once the error left it, so the heap has room again: the agent refuses the fetch, as it refuses
+     * one over a bound, instead of exiting to be restarted and fetch the same pack again.
+     */
+    FetchRefusedException heapExhausted() {
+        FetchTally tally = latestTally;
+        return (tally != null ? tally : new FetchTally(bounds, HeapCapacity.ofThisProcess())).exhausted();
+    }
+
+    /**
+     * The next fetch must leave the clone cut exactly where it is: at {@code commits}, or nowhere. Called as each fetch
+     * begins, so it also forgets what the last one received.
+     */
     void keepShallow(Set<ObjectId> commits) {
         shallowAllowed = Set.copyOf(commits);
         shallowExactly = true;
+        latestTally = null;
     }
 
     /** The next fetch, a shallow first sync, may cut the history below {@code heads} (a root commit has nothing to cut). */

@@ -9,6 +9,10 @@ import java.io.IOException;
  */
 final class FetchTally {
 
+    /** What every heap-too-small refusal ends with: what the operator may change. */
+    private static final String RAISE_THE_HEAP = "; raise the JVM's -Xmx (a repository needs about 1 MiB per 6,000 objects), or fetch"
+            + " the head alone (gitops.repository.first-sync=shallow); nothing of it is kept";
+
     private final FetchBounds bounds;
     private final HeapCapacity heap;
     private long bytes;
@@ -38,8 +42,18 @@ final class FetchTally {
             throw new FetchRefusedException(FetchRefusedException.Reason.HEAP_TOO_SMALL, "the remote announced " + objects
                     + " objects in one fetch, more than the " + heap.objects() + " that this process's heap of " + heap.mebibytes()
                     + " MiB could index at all (each takes at least " + HeapCapacity.BYTES_PER_OBJECT + " bytes, beside "
-                    + (HeapCapacity.AGENT_BYTES >> 20) + " MiB for the agent); raise the JVM's -Xmx (a repository needs about 1 MiB"
-                    + " per 6,000 objects), or fetch the head alone (gitops.repository.first-sync=shallow); nothing of it is kept");
+                    + (HeapCapacity.AGENT_BYTES >> 20) + " MiB for the agent)" + RAISE_THE_HEAP);
         }
+    }
+
+    /**
+     * The refusal of a fetch that ran the heap out of memory: the pack passed the header's bound above (which refuses
+     * only what no heap of this size could index), but its objects took more than that least each.
+     */
+    synchronized FetchRefusedException exhausted() {
+        String what = objects == 0 ? "during a fetch, before any pack arrived"
+                : "indexing the " + objects + " objects the remote announced in one fetch";
+        return new FetchRefusedException(FetchRefusedException.Reason.HEAP_TOO_SMALL, "this process's heap of " + heap.mebibytes()
+                + " MiB ran out of memory " + what + RAISE_THE_HEAP);
     }
 }

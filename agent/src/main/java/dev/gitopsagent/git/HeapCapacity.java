@@ -2,16 +2,16 @@ package dev.gitopsagent.git;
 
 /**
  * The most objects one fetch may bring in for this process's heap to have any chance of holding what indexing them
- * takes. Past it, the parser's tables run the heap out of memory, and the agent exits (status 70) to be restarted,
- * only to fetch the same pack again: a hostile server needs about 16 MB of a million small objects to keep a JVM agent
- * with the unit's 64 MiB heap in that loop (shown for both parsers). Refused from the pack header's count instead, the
- * fetch names the heap, and the agent keeps serving its status.
+ * takes. Past it, the parser's tables would run the heap out of memory: a hostile server needs about 16 MB of a million
+ * small objects for that in a JVM agent with the unit's 64 MiB heap (shown for both parsers). Refused from the pack
+ * header's count instead, the fetch is refused before its objects are downloaded and parsed, naming the heap.
  *
  * <p>It refuses only what cannot fit, so that no repository that syncs is refused: {@link #BYTES_PER_OBJECT} is below
  * what any pack measured needs (blobs of a few bytes, the cheapest shape: in a 63 MiB heap with nothing else in it,
  * a million of them ran the first fetch's parser out of memory, more than 66 bytes an object; JGit's parser needs more).
- * Real repositories need more still: the README's guidance is about 170 bytes an object (Performance), so between
- * the two a first sync can still run out of memory. A 310,312-object repository of small files syncs in 64 MiB.
+ * Real repositories need more still: the README's guidance is about 170 bytes an object (Performance). A fetch between
+ * the two that does run the heap out of memory is refused as well, once it has ({@link BoundedRepository#heapExhausted}).
+ * A 310,312-object repository of small files syncs in 64 MiB.
  *
  * @param maxHeapBytes the most the heap may grow to ({@link Runtime#maxMemory()}: {@code -Xmx}, about)
  */

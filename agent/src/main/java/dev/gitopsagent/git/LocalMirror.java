@@ -276,6 +276,11 @@ public final class LocalMirror implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             restoreShallow(shallow);
             throw e;
+        } catch (OutOfMemoryError e) {
+            // What ran out was this fetch's: what the remote sent takes memory in proportion to itself, in parsers that
+            // hold nothing once the error has left them (their files are removed on the way out, as for any failure).
+            restoreShallow(shallow);
+            throw repository.heapExhausted();
         }
         if (!repository.shallowIsAllowed()) {
             // Shallow information with no pack after it: nothing refused it on the way in.

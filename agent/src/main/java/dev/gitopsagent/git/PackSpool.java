@@ -63,7 +63,7 @@ final class PackSpool {
             // The open stream keeps the data readable; nothing is left behind once the parser is done with it.
             Files.delete(spool);
             return checked;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
             Files.deleteIfExists(spool);
             throw e;
         }

@@ -9,7 +9,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The object count of one fetch against its two bounds: the configured one, and what the heap can index. The tighter
- * one refuses, naming what to raise.
+ * one refuses, naming what to raise; so does a fetch that ran the heap out of memory below them.
  */
 class FetchTallyTest {
 
@@ -35,5 +35,20 @@ class FetchTallyTest {
                 .hasMessageStartingWith("the remote announced " + (taken + 1) + " objects in one fetch, more than ")
                 .hasMessageContaining(refusedAs.equals("heap-too-small") ? "-Xmx" : FetchBounds.MAX_OBJECTS_KEY)
                 .hasMessageEndingWith("nothing of it is kept");
+    }
+
+    @ParameterizedTest(name = "after {0} objects announced: ...{1}")
+    @CsvSource(delimiter = '|', value = {
+            "0 | ran out of memory during a fetch, before any pack arrived; raise the JVM's -Xmx",
+            "700705 | ran out of memory indexing the 700705 objects the remote announced in one fetch; raise the JVM's -Xmx"})
+    void namesTheHeapAndWhatTheFetchAnnouncedWhenItRanOutOfMemory(long announced, String what) throws Exception {
+        FetchTally tally = new FetchTally(new FetchBounds(1L << 40, 1_000_000, 8 * MIB), new HeapCapacity(64 * MIB));
+        tally.objects(announced);
+
+        FetchRefusedException refused = tally.exhausted();
+
+        assertThat(refused.reason()).isEqualTo(FetchRefusedException.Reason.HEAP_TOO_SMALL);
+        assertThat(refused).hasMessageStartingWith("this process's heap of 64 MiB " + what)
+                .hasMessageEndingWith("first-sync=shallow); nothing of it is kept");
     }
 }

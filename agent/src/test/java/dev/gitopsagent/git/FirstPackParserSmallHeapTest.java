@@ -49,7 +49,7 @@ class FirstPackParserSmallHeapTest {
      * The heap and collector options of the JVM unit (systemd/jvm/20-jvm.conf): the heap's size is not all that matters,
      * since whether an object of 8 MiB finds room beside the pack's tables depends on the collector too.
      */
-    private static final List<String> HEAP_OPTIONS = heapOptionsOfTheUnit();
+    static final List<String> HEAP_OPTIONS = heapOptionsOfTheUnit();
     private static final String FIRST = "first";
     private static final String LATER = "later";
 

@@ -185,6 +185,29 @@ class PackSpoolTest {
         // As offset deltas, more of them are indexed ("a base with eight deltas on it" above).
     }
 
+    @Test
+    void removesItsFileWhenTheHeapRunsOutDuringTheScan() throws Exception {
+        // The error a fetch's mirror turns into a heap-too-small refusal: the spool must not stay behind it.
+        byte[] pack = new HandPack().whole(Constants.OBJ_BLOB, noise(COPY, 1)).whole(Constants.OBJ_BLOB, noise(COPY, 2)).bytes();
+        OutOfMemoryError exhausted = new OutOfMemoryError("Java heap space");
+        try (BoundedRepository repository = cloneHoldingABigBlob(); ObjectReader clone = repository.newObjectReader()) {
+            List<Path> before = packFiles(repository);
+            ByteArrayInputStream stream = new ByteArrayInputStream(pack) {
+                @Override
+                public synchronized int read(byte[] buffer, int offset, int length) {
+                    if (pos > COPY) {
+                        throw exhausted;
+                    }
+                    return super.read(buffer, offset, Math.min(length, 4096));
+                }
+            };
+
+            assertThatThrownBy(() -> PackSpool.checked(stream, repository.getObjectDatabase().getPackDirectory().toPath(), clone,
+                    new HeldObjectLimit(HELD_LIMIT))).isSameAs(exhausted);
+            assertThat(packFiles(repository)).isEqualTo(before);
+        }
+    }
+
     private static void assertRefused(BoundedRepository repository, byte[] pack, String object) throws IOException {
         List<Path> before = packFiles(repository);
         assertThatThrownBy(() -> parse(repository, pack))
