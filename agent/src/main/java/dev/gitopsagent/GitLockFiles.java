@@ -8,6 +8,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -53,6 +54,15 @@ public final class GitLockFiles {
 
     private static boolean isLockFile(Path path) {
         return path.getFileName().toString().endsWith(".lock") && Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
+     * This moment, to compare a file's modification time with: as precise as the clock gives it. Cut to the millisecond,
+     * it came before the modification time of a file written in the same millisecond just before it (nearly every
+     * time, on Linux), so that a lock written just before looked newer and was kept.
+     */
+    public static FileTime now() {
+        return FileTime.from(Instant.now());
     }
 
     /**

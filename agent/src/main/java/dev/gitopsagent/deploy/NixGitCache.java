@@ -84,7 +84,7 @@ public final class NixGitCache {
         if (locked.isEmpty()) {
             return List.of();
         }
-        FileTime seen = FileTime.fromMillis(System.currentTimeMillis());
+        FileTime seen = GitLockFiles.now();
         Optional<Set<Path>> busy = workingDirectories();
         if (busy.isEmpty()) {
             return List.of();

@@ -447,7 +447,7 @@ public final class LocalMirror implements AutoCloseable {
      * </ul>
      */
     private static void removeWhatAStoppedRunLeft(Path directory) throws IOException {
-        FileTime now = FileTime.fromMillis(System.currentTimeMillis());
+        FileTime now = GitLockFiles.now();
         List<Path> leftovers = new ArrayList<>(GitLockFiles.in(directory));
         Path objects = directory.resolve("objects");
         leftovers.addAll(matching(objects.resolve("pack"), "incoming_*"));
