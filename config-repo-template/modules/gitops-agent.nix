@@ -427,7 +427,7 @@ in
     poll = {
       interval = durationOption "60s" "Time between two polls of the repository.";
       jitter = durationOption "10s" "Maximum random delay added to each poll, so a fleet does not hit the forge in lockstep.";
-      maxBackoff = durationOption "15m" "Upper bound of the growing delay between polls after consecutive failures.";
+      maxBackoff = durationOption "15m" "Upper bound of the growing delay between polls after consecutive failures, and between fetches of the same heads refused again.";
     };
 
     testing = {

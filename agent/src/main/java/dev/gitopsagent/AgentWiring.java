@@ -292,7 +292,7 @@ public class AgentWiring {
         Reconciler.Stages stages = new Reconciler.Stages(
                 new Probe(target, remotes, mirror, store, status, clock),
                 new Gate(store, status, windows, clock),
-                new Fetch(mirror, baseline, status),
+                new Fetch(mirror, baseline, store, status, config.poll().interval(), config.poll().maxBackoff(), clock),
                 new Select(target, mirror, plan, forgeGate(config, host), store, clock),
                 new Descend(target, mirror, store),
                 new Verify(mirror, verifier, status),

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -18,10 +20,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import dev.gitopsagent.TestAgent;
+import dev.gitopsagent.state.Evaluation;
 import dev.gitopsagent.testing.CommandLine;
 import dev.gitopsagent.testing.Fleet;
 import dev.gitopsagent.testing.GitSshServer;
 import dev.gitopsagent.testing.ProcessResult;
+import dev.gitopsagent.testing.SettableClock;
 import dev.gitopsagent.testing.SshKey;
 import dev.gitopsagent.testing.TestKeys;
 
@@ -154,6 +158,57 @@ class FetchBoundsTest {
 
         assertThat(agent.reconcile()).isEqualTo(new ReconcileOutcome.Deployed(large, "switch"));
         assertThat(fleet.host().runningRevision()).contains(large);
+    }
+
+    @Test
+    void theSameHeadsRefusedAgainWaitLongerEachTimeButNewHeadsAndAnOperatorsRetryFetchAtOnce() throws Exception {
+        Map<String, String> properties = deployedOver(Transport.HTTP);
+        properties.put("gitops.repository.fetch.max-bytes", "65536");
+        properties.put("gitops.poll.interval", "10s");
+        properties.put("gitops.poll.max-backoff", "50s");
+        SettableClock clock = new SettableClock(Instant.parse("2026-11-27T12:00:00Z"));
+        agent = TestAgent.start(properties, clock);
+        String large = pushLargeFile(200_000);
+
+        // Each refusal of the same heads pauses their next fetch by 2^(n-1) - 1 intervals, at most max-backoff: 0, 10, 30, 50 s.
+        assertFetchedAndRefused(large, 1);
+        assertFetchedAndRefused(large, 2);
+        assertHeldBack(large, 2);
+        clock.advance(Duration.ofSeconds(10));
+        assertFetchedAndRefused(large, 3);
+        clock.advance(Duration.ofSeconds(29));
+        assertHeldBack(large, 3);
+        clock.advance(Duration.ofSeconds(1));
+        assertFetchedAndRefused(large, 4);
+        clock.advance(Duration.ofSeconds(49));
+        assertHeldBack(large, 4);
+        clock.advance(Duration.ofSeconds(1));
+        assertFetchedAndRefused(large, 5);
+        assertThat(agent.state().evaluation()).map(Evaluation::outcome).contains(Evaluation.Outcome.REFUSED);
+        assertThat(agent.status().lastError()).isPresent();
+
+        String larger = pushLargeFile(300_000);
+        assertFetchedAndRefused(larger, 6);
+        assertFetchedAndRefused(larger, 7);
+        assertHeldBack(larger, 7);
+
+        assertThat(agent.actions().retry().done()).isTrue();
+        assertRefused(agent.awaitQueuedReconcile(), larger, "fetch-too-large");
+        assertThat(agent.counter("gitops_refusals_total", "reason", "fetch-too-large")).isEqualTo(8);
+    }
+
+    private void assertFetchedAndRefused(String head, int refusals) throws Exception {
+        fleet.server().resetCounters();
+        assertRefused(agent.reconcileOnLoop(), head, "fetch-too-large");
+        assertThat(fleet.server().requestCount()).as("a probe and a fetch").isGreaterThan(1);
+        assertThat(agent.counter("gitops_refusals_total", "reason", "fetch-too-large")).isEqualTo(refusals);
+    }
+
+    private void assertHeldBack(String head, int refusals) throws Exception {
+        fleet.server().resetCounters();
+        assertThat(agent.reconcileOnLoop()).isEqualTo(new ReconcileOutcome.Unchanged(head));
+        assertThat(fleet.server().requestCount()).as("the probe alone").isEqualTo(1);
+        assertThat(agent.counter("gitops_refusals_total", "reason", "fetch-too-large")).isEqualTo(refusals);
     }
 
     @Test
