@@ -1,5 +1,8 @@
 package dev.gitopsagent.git;
 
+import java.util.List;
+import java.util.Locale;
+
 /**
  * The most objects one fetch may bring in for this process's heap to have any chance of holding what indexing them
  * takes. Past it, the parser's tables would run the heap out of memory: a hostile server needs about 16 MB of a million
@@ -21,6 +24,17 @@ public record HeapCapacity(long maxHeapBytes) {
     static final long AGENT_BYTES = 15L << 20;
     /** Less than indexing one received object holds, whatever the pack (see above). */
     static final long BYTES_PER_OBJECT = 64;
+    /** How the JVM words the out-of-memory errors that are not the heap's, in lower case. */
+    private static final List<String> NOT_THE_HEAP = List.of("native thread", "metaspace", "compressed class space", "direct buffer memory");
+
+    /**
+     * Whether the error says the heap ran out, which a fetch's tables fill and free again as the error leaves them: not
+     * a thread, metaspace or direct buffer the process could not get, which refusing the fetch would not give back.
+     */
+    static boolean isHeapExhaustion(OutOfMemoryError error) {
+        String message = String.valueOf(error.getMessage()).toLowerCase(Locale.ROOT);
+        return NOT_THE_HEAP.stream().noneMatch(message::contains);
+    }
 
     public static HeapCapacity ofThisProcess() {
         return new HeapCapacity(Runtime.getRuntime().maxMemory());

@@ -277,9 +277,12 @@ public final class LocalMirror implements AutoCloseable {
             restoreShallow(shallow);
             throw e;
         } catch (OutOfMemoryError e) {
-            // What ran out was this fetch's: what the remote sent takes memory in proportion to itself, in parsers that
-            // hold nothing once the error has left them (their files are removed on the way out, as for any failure).
             restoreShallow(shallow);
+            if (!HeapCapacity.isHeapExhaustion(e)) {
+                throw e;
+            }
+            // What ran out was this fetch's: what the remote sent takes heap in proportion to itself, in parsers that
+            // hold nothing once the error has left them (their files are removed on the way out, as for any failure).
             throw repository.heapExhausted();
         }
         if (!repository.shallowIsAllowed()) {

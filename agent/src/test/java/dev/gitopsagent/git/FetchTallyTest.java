@@ -37,6 +37,21 @@ class FetchTallyTest {
                 .hasMessageEndingWith("nothing of it is kept");
     }
 
+    @ParameterizedTest(name = "\"{0}\": the heap''s: {1}")
+    @CsvSource(delimiter = '|', value = {
+            "Java heap space | true",
+            "GC overhead limit exceeded | true",
+            "Requested array size exceeds VM limit | true",
+            "Garbage-collected heap size exceeded. | true",
+            "unable to create native thread: possibly out of memory or process/resource limits reached | false",
+            "Metaspace | false",
+            "Compressed class space | false",
+            "Cannot reserve 8192 bytes of direct buffer memory (allocated: 0, limit: 0) | false",
+            "Direct buffer memory | false"})
+    void tellsTheHeapRunningOutFromWhatRefusingAFetchWouldNotGiveBack(String message, boolean heap) {
+        assertThat(HeapCapacity.isHeapExhaustion(new OutOfMemoryError(message))).isEqualTo(heap);
+    }
+
     @ParameterizedTest(name = "after {0} objects announced: ...{1}")
     @CsvSource(delimiter = '|', value = {
             "0 | ran out of memory during a fetch, before any pack arrived; raise the JVM's -Xmx",
