@@ -46,6 +46,7 @@ final class BoundedRepository extends FileRepository {
     private BoundedRepository(FileRepositoryBuilder builder, FetchBounds bounds) throws IOException {
         super(builder);
         this.bounds = bounds;
+        this.latestTally = new FetchTally(bounds, HeapCapacity.ofThisProcess());
     }
 
     /** Like {@link FileRepositoryBuilder#build()}, with the bounds. */
@@ -72,18 +73,17 @@ final class BoundedRepository extends FileRepository {
      * one over a bound, instead of exiting to be restarted and fetch the same pack again.
      */
     FetchRefusedException heapExhausted() {
-        FetchTally tally = latestTally;
-        return (tally != null ? tally : new FetchTally(bounds, HeapCapacity.ofThisProcess())).exhausted();
+        return latestTally.exhausted();
     }
 
     /**
      * The next fetch must leave the clone cut exactly where it is: at {@code commits}, or nowhere. Called as each fetch
-     * begins, so it also forgets what the last one received.
+     * begins, so it also forgets what the last one received: nothing yet, until the fetch's inserter counts its own.
      */
     void keepShallow(Set<ObjectId> commits) {
         shallowAllowed = Set.copyOf(commits);
         shallowExactly = true;
-        latestTally = null;
+        latestTally = new FetchTally(bounds, HeapCapacity.ofThisProcess());
     }
 
     /** The next fetch, a shallow first sync, may cut the history below {@code heads} (a root commit has nothing to cut). */

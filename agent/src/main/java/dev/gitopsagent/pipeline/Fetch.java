@@ -70,8 +70,7 @@ public final class Fetch {
                 throw e;
             }
             // The heads are not in the mirror, so Probe does not take this refusal as final: a later poll fetches again.
-            backoff.refused(observed, clock.instant());
-            backoff.holdsBack(observed, clock.instant()).ifPresent(until -> LOG.infof("the fetch of %s was refused again: it is tried"
+            backoff.refused(observed, clock.instant()).ifPresent(until -> LOG.infof("the fetch of %s was refused again: it is tried"
                     + " again from %s, or at once when a branch moves, on an operator's retry or after a restart", observed, until));
             return Step.stop(new Halt.Refused(heads.main().name(), "fetch from " + heads.remote() + " stopped: " + refused.get().getMessage(),
                     observed, refused.get().reason().label()));

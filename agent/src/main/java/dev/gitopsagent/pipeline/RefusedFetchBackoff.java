@@ -27,11 +27,15 @@ final class RefusedFetchBackoff {
         this.max = max;
     }
 
-    /** Notes that the fetch of {@code heads} was refused at {@code now}: once more, when the last refusal was of them too. */
-    synchronized void refused(String heads, Instant now) {
+    /**
+     * Notes that the fetch of {@code heads} was refused at {@code now}: once more, when the last refusal was of them too.
+     * Returns until when their next fetch waits, if it does.
+     */
+    synchronized Optional<Instant> refused(String heads, Instant now) {
         refusals = heads.equals(this.heads) ? refusals + 1 : 1;
         this.heads = heads;
         notBefore = now.plus(pauseAfter(refusals));
+        return holdsBack(heads, now);
     }
 
     /** Notes a fetch that went through: whatever was refused before is over. */
