@@ -41,6 +41,8 @@ final class LinkRecordingChecker extends ObjectChecker implements SharedChecks {
     private final MutableObjectId scratch = new MutableObjectId();
     /** Ids this checker noted lately, five words each, by their second word ({@link #noteRaw}); all zero is an empty slot. */
     private final int[] recent = new int[RECENT * 5];
+    /** {@link PlainTree} confirms JGit's checks at their default settings; stricter file-system rules are JGit's alone. */
+    private boolean plainTrees = true;
 
     LinkRecordingChecker() {
         this(new IdTable());
@@ -58,6 +60,9 @@ final class LinkRecordingChecker extends ObjectChecker implements SharedChecks {
 
     @Override
     public void check(AnyObjectId id, int type, byte[] raw) throws CorruptObjectException {
+        if (type == Constants.OBJ_TREE && plainTrees && PlainTree.check(raw, this)) {
+            return;
+        }
         // The checks first: the parsing below relies on the layout they have just confirmed.
         super.check(id, type, raw);
         switch (type) {
@@ -68,6 +73,18 @@ final class LinkRecordingChecker extends ObjectChecker implements SharedChecks {
                 // a blob points to nothing
             }
         }
+    }
+
+    @Override
+    public ObjectChecker setSafeForWindows(boolean win) {
+        plainTrees &= !win;
+        return super.setSafeForWindows(win);
+    }
+
+    @Override
+    public ObjectChecker setSafeForMacOS(boolean mac) {
+        plainTrees &= !mac;
+        return super.setSafeForMacOS(mac);
     }
 
     /** Also requires {@code tip} itself, e.g. a branch head the server advertised. */
@@ -141,7 +158,7 @@ final class LinkRecordingChecker extends ObjectChecker implements SharedChecks {
      * table of recent ids costs a fraction of an insert into the shared table (a cache miss and a lock).
      * An id is in the recent table only once it is in the shared one.
      */
-    private void noteRaw(byte[] raw, int offset) {
+    void noteRaw(byte[] raw, int offset) {
         int w1 = NB.decodeInt32(raw, offset);
         int w2 = NB.decodeInt32(raw, offset + 4);
         int w3 = NB.decodeInt32(raw, offset + 8);
