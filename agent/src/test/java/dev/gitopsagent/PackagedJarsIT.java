@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The packaged JVM build as it is installed. Its jars carry no jar signature: the JDK would check every
  * class loaded from a signed jar against the jar's signed manifest, which cost the agent about 0.9 s of
- * CPU at each start and 12 MiB (application.properties removes the signatures by name, so a dependency
+ * CPU at each start and 13 MiB (application.properties removes the signatures by name, so a dependency
  * update that signs under another name must show up here).
  */
 class PackagedJarsIT {
