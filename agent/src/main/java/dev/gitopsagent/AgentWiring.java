@@ -17,6 +17,7 @@ import org.jboss.logging.Logger;
 
 import dev.gitopsagent.config.AgentConfig;
 import dev.gitopsagent.config.ConfigFiles;
+import dev.gitopsagent.config.ConfigRules;
 import dev.gitopsagent.config.ConfigFingerprint;
 import dev.gitopsagent.config.HostName;
 import dev.gitopsagent.config.StateDirectory;
@@ -176,6 +177,7 @@ public class AgentWiring {
     @Produces
     @Singleton
     StartupChecks.Passed startupChecks(AgentConfig config) {
+        ConfigRules.check(config);
         StartupChecks.durations(config);
         StartupChecks.highWaterMark(config);
         StartupChecks.cacheMode(config);

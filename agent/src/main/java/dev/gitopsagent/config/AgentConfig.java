@@ -10,25 +10,20 @@ import dev.gitopsagent.deploy.Action;
 import dev.gitopsagent.verify.SignerPolicy;
 import dev.gitopsagent.verify.VerifyScope;
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
-import jakarta.validation.constraints.Max;
-import jakarta.validation.constraints.Min;
-import jakarta.validation.constraints.NotBlank;
-import jakarta.validation.constraints.Pattern;
 
 /**
  * Everything the agent reads, under the prefix {@code gitops}. Values come from
  * {@code application.properties}, the file named by {@code QUARKUS_CONFIG_LOCATIONS}, system
- * properties or environment variables ({@code GITOPS_REPOSITORY_URL}). Cross-field rules that bean
- * validation cannot express live in {@link StartupChecks}; both stop startup naming the key.
+ * properties or environment variables ({@code GITOPS_REPOSITORY_URL}). The rules on single values
+ * (ranges, patterns) are in {@link ConfigRules}, those across keys or on files in {@link StartupChecks};
+ * both stop startup naming the key.
  */
 @ConfigMapping(prefix = "gitops")
 public interface AgentConfig {
 
-    String GIT_URL = "^(https?://|ssh://|file://|/|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:).+";
-    String GIT_URL_RULE = "must be an https://, http://, ssh://, file:// URL, an absolute path or user@host:path";
-    String BRANCH_NAME = "^(?!.*\\.\\.)(?!/)(?!.*//)[A-Za-z0-9._/-]+(?<!/)(?<!\\.lock)$";
 
     Repository repository();
 
@@ -36,7 +31,7 @@ public interface AgentConfig {
      * Name of this machine in the flake: the agent deploys {@code nixosConfigurations.<host>}.
      * Defaults to the machine's host name.
      */
-    Optional<@Pattern(regexp = HostName.PATTERN, message = HostName.RULE) String> host();
+    Optional<String> host();
 
     Poll poll();
 
@@ -79,12 +74,10 @@ public interface AgentConfig {
          * only so that its absence is reported as {@code invalid configuration: gitops.repository.url ...}
          * by {@code Remote.configured}, like every other configuration problem.
          */
-        Optional<@Pattern(regexp = GIT_URL,
-                message = GIT_URL_RULE) String> url();
+        Optional<String> url();
 
         /** Fallback remotes, tried in order when the ones before fail. Same checks apply to every remote. */
-        Optional<List<@Pattern(regexp = GIT_URL,
-                message = GIT_URL_RULE) String>> mirrors();
+        Optional<List<String>> mirrors();
 
         /**
          * Credentials of the mirrors, by position in {@link #mirrors()} ({@code gitops.repository.mirror.1.token-file}
@@ -95,8 +88,6 @@ public interface AgentConfig {
         Map<String, Credentials> mirrorCredentials();
 
         @WithDefault("main")
-        @Pattern(regexp = BRANCH_NAME,
-                message = "must be a plain branch name such as main")
         String branch();
 
         /** Network timeout for one remote operation. */
@@ -127,12 +118,10 @@ public interface AgentConfig {
     interface Fetch {
         /** Pack bytes one fetch may receive (the first fetch receives the whole history). */
         @WithDefault("536870912")
-        @Min(1)
         long maxBytes();
 
         /** Objects one fetch may receive. */
         @WithDefault("1000000")
-        @Min(1)
         long maxObjects();
 
         /**
@@ -146,7 +135,6 @@ public interface AgentConfig {
          * base of one, needs it raised, and the heap with it.
          */
         @WithDefault("8388608")
-        @Min(1)
         long maxObjectBytes();
     }
 
@@ -175,8 +163,7 @@ public interface AgentConfig {
         boolean enabled();
 
         /** Defaults to {@code testing-<host>}. */
-        Optional<@Pattern(regexp = BRANCH_NAME,
-                message = "must be a plain branch name such as testing-web1") String> branch();
+        Optional<String> branch();
     }
 
     interface Poll {
@@ -203,7 +190,7 @@ public interface AgentConfig {
          * The first commit to trust when the host has never deployed: candidates must descend from it,
          * and every commit after it is verified.
          */
-        Optional<@Pattern(regexp = "^[0-9a-f]{40}$", message = "must be a full 40-character commit id") String> rootCommit();
+        Optional<String> rootCommit();
 
         /**
          * The last commit deployed from the main branch, kept outside the state directory: with the
@@ -244,7 +231,6 @@ public interface AgentConfig {
     interface Deploy {
         /** The nixos-rebuild executable; a bare name is looked up on PATH. */
         @WithDefault("nixos-rebuild")
-        @NotBlank
         String command();
 
         @WithDefault("switch")
@@ -262,19 +248,17 @@ public interface AgentConfig {
 
         /** Deployments kept in the state file. */
         @WithDefault("50")
-        @Min(1) @Max(10000)
         int historySize();
 
         /** Lines of nixos-rebuild output kept per deployment. */
         @WithDefault("40")
-        @Min(1) @Max(10000)
         int outputTailLines();
 
         /**
          * After a deployment that makes a new generation ({@code switch}, {@code boot}), keep only the
          * last this many system generations ({@code nix-env --delete-generations +N}). Absent: keep all.
          */
-        Optional<@Min(1) @Max(10000) Integer> keepGenerations();
+        Optional<Integer> keepGenerations();
 
         /**
          * Maintenance windows, separated by {@code ;}: builds happen at once, activation waits until
@@ -308,7 +292,6 @@ public interface AgentConfig {
 
         /** Run with {@code sh -c} to reboot. */
         @WithDefault("systemctl reboot")
-        @NotBlank
         String command();
 
         /** The system the host booted, compared with the new generation. */
@@ -329,11 +312,10 @@ public interface AgentConfig {
      */
     interface Cache {
         /** Binary cache URLs, e.g. {@code https://cache.example.org}; they replace the host's substituters for this realisation. */
-        Optional<List<@Pattern(regexp = "^(https?|file|s3|ssh|ssh-ng)://\\S+$",
-                message = "must be a binary cache URL (https://, http://, file://, s3://, ssh://, ssh-ng://)") String>> substituters();
+        Optional<List<String>> substituters();
 
         /** The keys a closure must be signed by ({@code name:base64}, as {@code nix key convert-secret-to-public} prints). */
-        Optional<List<@Pattern(regexp = CACHE_KEY, message = "must be a Nix public key, name:base64 (e.g. ci.example.org-1:AbC...=)") String>> trustedPublicKeys();
+        Optional<List<String>> trustedPublicKeys();
 
         /** How long the host waits for CI to push a closure it does not find. */
         @WithDefault("30m")
@@ -349,11 +331,9 @@ public interface AgentConfig {
 
         /** The nix executable; a bare name is looked up on PATH. */
         @WithDefault("nix")
-        @NotBlank
         String nixCommand();
     }
 
-    String CACHE_KEY = "^[A-Za-z0-9._+-]+:[A-Za-z0-9+/]+={0,2}$";
 
     /** What cache mode does with a closure that did not reach the cache in time. */
     enum CacheMiss {
@@ -366,11 +346,10 @@ public interface AgentConfig {
      */
     interface Rollout {
         /** This host's wave (0 is first). Absent: derived from a hash of the host name over {@code waves}. */
-        Optional<@Min(0) @Max(1000) Integer> wave();
+        Optional<Integer> wave();
 
         /** How many waves the host name is spread over when {@code wave} is not set. */
         @WithDefault("1")
-        @Min(1) @Max(1000)
         int waves();
 
         /** The time each wave waits after the one before it. */
@@ -387,7 +366,7 @@ public interface AgentConfig {
      */
     interface ForgeGate {
         /** Absent: no forge gate. */
-        Optional<@Min(1) @Max(10000) Integer> minSuccesses();
+        Optional<Integer> minSuccesses();
 
         /** How often the forge is asked again while the gate holds. */
         @WithDefault("1m")
@@ -401,16 +380,14 @@ public interface AgentConfig {
      * a deployment.
      */
     interface Hooks {
-        /** A command with something in it (absent is fine: {@code @NotBlank} would refuse an absent one). */
-        String NOT_BLANK = "(?s).*\\S.*";
 
-        Optional<@Pattern(regexp = NOT_BLANK, message = "must not be blank") String> onSuccess();
+        Optional<String> onSuccess();
 
-        Optional<@Pattern(regexp = NOT_BLANK, message = "must not be blank") String> onFailure();
+        Optional<String> onFailure();
 
-        Optional<@Pattern(regexp = NOT_BLANK, message = "must not be blank") String> onRefusal();
+        Optional<String> onRefusal();
 
-        Optional<@Pattern(regexp = NOT_BLANK, message = "must not be blank") String> onRollback();
+        Optional<String> onRollback();
 
         /** A hook still running after this is killed with its process tree. */
         @WithDefault("30s")
@@ -419,7 +396,6 @@ public interface AgentConfig {
 
     /** One notification webhook. */
     interface Notification {
-        @Pattern(regexp = "^https?://.+", message = "must be an http:// or https:// URL")
         String url();
 
         /** {@code json} (generic), {@code slack} (incoming webhook) or {@code matrix} (a room's send URL). */
@@ -465,13 +441,13 @@ public interface AgentConfig {
         boolean noFailedUnits();
 
         /** These units must be active. */
-        Optional<List<@NotBlank String>> units();
+        Optional<List<String>> units();
 
         /** These URLs must answer with a 2xx status. */
-        Optional<List<@Pattern(regexp = "^https?://.+", message = "must be an http:// or https:// URL") String>> httpProbes();
+        Optional<List<String>> httpProbes();
 
         /** These shell commands ({@code sh -c}) must exit with 0. */
-        Optional<List<@NotBlank String>> commands();
+        Optional<List<String>> commands();
 
         @WithDefault("systemctl")
         String systemctl();
@@ -483,7 +459,7 @@ public interface AgentConfig {
         String host();
 
         @WithDefault("9420")
-        @Min(0) @Max(65535)
+        @WithConverter(TcpPort.class)
         int port();
     }
 
@@ -495,11 +471,9 @@ public interface AgentConfig {
         ForgeType type();
 
         /** e.g. https://api.github.com, https://gitea.example.org/api/v1, https://gitlab.example.org/api/v4 */
-        @Pattern(regexp = "^https?://.+", message = "must be an http:// or https:// URL")
         String apiUrl();
 
         /** owner/name (GitHub, Gitea, Forgejo) or the project's path or numeric id (GitLab). */
-        @NotBlank
         String repository();
 
         /** A token allowed to write commit statuses; owner-only file. */
@@ -520,13 +494,10 @@ public interface AgentConfig {
          * Where a commit is shown on the forge, with {@code {commit}} standing for the full commit id,
          * e.g. {@code https://github.com/example/fleet/commit/{commit}}. Absent: commits are not linked.
          */
-        Optional<@Pattern(regexp = "^https?://[^\\s\"'<>`]*\\{commit\\}[^\\s\"'<>`]*$",
-                message = "must be an http:// or https:// URL containing {commit}, e.g. https://github.com/example/fleet/commit/{commit}")
-                String> commitUrl();
+        Optional<String> commitUrl();
 
         /** Seconds between two reloads of the page by the browser. */
         @WithDefault("10")
-        @Min(1) @Max(3600)
         int refreshSeconds();
     }
 
@@ -546,7 +517,6 @@ public interface AgentConfig {
         /** Largest request body accepted. */
         @WithDefault("1048576")
         @WithName("max-body-bytes")
-        @Min(1)
         int maxBodyBytes();
     }
 }

@@ -13,7 +13,7 @@ public final class HostName {
     private HostName() {
     }
 
-    /** The configured name (validated by its @Pattern), else this machine's, checked against the same rule. */
+    /** The configured name (checked by {@link ConfigRules}), else this machine's, checked against the same rule. */
     public static String resolve(AgentConfig config) {
         if (config.host().isPresent()) {
             return config.host().get();
