@@ -17,8 +17,8 @@ import org.jboss.logging.Logger;
 
 import dev.gitopsagent.config.AgentConfig;
 import dev.gitopsagent.config.ConfigFiles;
-import dev.gitopsagent.config.ConfigRules;
 import dev.gitopsagent.config.ConfigFingerprint;
+import dev.gitopsagent.config.ConfigRules;
 import dev.gitopsagent.config.HostName;
 import dev.gitopsagent.config.StateDirectory;
 import dev.gitopsagent.control.ControlToken;

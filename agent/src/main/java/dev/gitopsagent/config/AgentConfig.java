@@ -24,7 +24,6 @@ import io.smallrye.config.WithName;
 @ConfigMapping(prefix = "gitops")
 public interface AgentConfig {
 
-
     Repository repository();
 
     /**
@@ -334,7 +333,6 @@ public interface AgentConfig {
         String nixCommand();
     }
 
-
     /** What cache mode does with a closure that did not reach the cache in time. */
     enum CacheMiss {
         BUILD, REFUSE
@@ -380,7 +378,6 @@ public interface AgentConfig {
      * a deployment.
      */
     interface Hooks {
-
         Optional<String> onSuccess();
 
         Optional<String> onFailure();
