@@ -16,12 +16,11 @@ import java.util.regex.Pattern;
  */
 public final class ConfigRules {
 
-    public static final String GIT_URL_RULE = "must be an https://, http://, ssh://, file:// URL, an absolute path or user@host:path";
-    public static final String HTTP_URL_RULE = "must be an http:// or https:// URL";
+    private static final String GIT_URL_RULE = "must be an https://, http://, ssh://, file:// URL, an absolute path or user@host:path";
+    private static final String HTTP_URL_RULE = "must be an http:// or https:// URL";
 
     private static final Pattern GIT_URL = Pattern.compile("^(https?://|ssh://|file://|/|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:).+");
     private static final Pattern BRANCH_NAME = Pattern.compile("^(?!.*\\.\\.)(?!/)(?!.*//)[A-Za-z0-9._/-]+(?<!/)(?<!\\.lock)$");
-    private static final Pattern HOST_NAME = Pattern.compile(HostName.PATTERN);
     private static final Pattern COMMIT_ID = Pattern.compile("^[0-9a-f]{40}$");
     private static final Pattern HTTP_URL = Pattern.compile("^https?://.+");
     private static final Pattern CACHE_URL = Pattern.compile("^(https?|file|s3|ssh|ssh-ng)://\\S+$");
@@ -32,7 +31,7 @@ public final class ConfigRules {
     }
 
     public static void check(AgentConfig config) {
-        matches("gitops.host", config.host(), HOST_NAME, HostName.RULE);
+        matches("gitops.host", config.host(), HostName.PATTERN, HostName.RULE);
         AgentConfig.Repository repository = config.repository();
         matches("gitops.repository.url", repository.url(), GIT_URL, GIT_URL_RULE);
         eachMatches("gitops.repository.mirrors", repository.mirrors(), GIT_URL, GIT_URL_RULE);

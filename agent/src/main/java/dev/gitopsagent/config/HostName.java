@@ -4,11 +4,12 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Pattern;
 
 /** The host name becomes a flake attribute, so only names that need no quoting are accepted. */
 public final class HostName {
-    public static final String PATTERN = "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$";
-    public static final String RULE = "must be a host name of letters, digits, '-' and '_' (at most 63), as in nixosConfigurations.<host>";
+    static final Pattern PATTERN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,62}");
+    static final String RULE = "must be a host name of letters, digits, '-' and '_' (at most 63), as in nixosConfigurations.<host>";
 
     private HostName() {
     }
@@ -19,7 +20,7 @@ public final class HostName {
             return config.host().get();
         }
         String name = ofThisMachine();
-        if (!name.matches(PATTERN)) {
+        if (!PATTERN.matcher(name).matches()) {
             throw new InvalidConfigException("gitops.host", "is not set and this machine's name '" + name + "' " + RULE);
         }
         return name;
