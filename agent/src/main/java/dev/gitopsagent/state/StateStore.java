@@ -2,6 +2,7 @@ package dev.gitopsagent.state;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -77,7 +78,7 @@ public final class StateStore {
             channel.force(true);
         } catch (IOException e) {
             Files.deleteIfExists(temporary);
-            throw new IOException("cannot write state file " + temporary + ": " + e.getMessage(), e);
+            throw new IOException("cannot write state file " + temporary + " (" + reason(e) + "); " + file + " is as it was", e);
         }
         try {
             Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -85,6 +86,14 @@ public final class StateStore {
             Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING);
         }
         syncDirectory(file.getParent());
+    }
+
+    /** An interrupted write (the agent stopping mid-reconcile) says so; the JDK's exception has no message. */
+    private static String reason(IOException e) {
+        if (e instanceof ClosedByInterruptException) {
+            return "interrupted: the agent is stopping";
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     /** Makes the rename itself durable. */
