@@ -7,9 +7,7 @@ import static dev.gitopsagent.git.FirstPackParserTest.noise;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +28,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.gitopsagent.config.AgentConfig;
+import dev.gitopsagent.testing.JvmDropIn;
 import io.smallrye.config.WithDefault;
 
 /**
@@ -291,17 +290,11 @@ class FirstPackParserSmallHeapTest {
     }
 
     private static List<String> heapOptionsOfTheUnit() {
-        try {
-            String execStart = Files.readAllLines(Path.of("..", "systemd", "jvm", "20-jvm.conf")).stream()
-                    .filter(line -> line.startsWith("ExecStart=/")).findFirst().orElseThrow();
-            List<String> options = List.of(execStart.split(" ")).stream()
-                    .filter(option -> option.startsWith("-Xm") || option.startsWith("-XX:+Use") || option.contains("HeapFreeRatio"))
-                    .toList();
-            assertThat(options).contains("-Xmx64m", "-XX:+UseSerialGC");
-            return options;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        List<String> options = JvmDropIn.read(JvmDropIn.OF_THIS_TREE).options().stream()
+                .filter(option -> option.startsWith("-Xm") || option.startsWith("-XX:+Use") || option.contains("HeapFreeRatio"))
+                .toList();
+        assertThat(options).contains("-Xmx64m", "-XX:+UseSerialGC");
+        return options;
     }
 
     private static long defaultLimit() {
