@@ -34,6 +34,7 @@ import dev.gitopsagent.deploy.ProcessRunner;
 import dev.gitopsagent.deploy.RebootPolicy;
 import dev.gitopsagent.deploy.SystemProfile;
 import dev.gitopsagent.deploy.ToplevelActivation;
+import dev.gitopsagent.git.CollisionDetection;
 import dev.gitopsagent.git.FetchBounds;
 import dev.gitopsagent.git.HeapCapacity;
 import dev.gitopsagent.hooks.Hooks;
@@ -170,14 +171,16 @@ public class AgentWiring {
 
     /**
      * Every check of the configuration and the files it names, in the order an operator fixes them:
-     * required keys and values, trust, credentials and secrets, and last the rebuild command on this
-     * machine. {@code PollSchedule} asks for this before anything else, so a broken configuration is
-     * reported as one line naming the key, and no secret file is first found broken by a request.
+     * required keys and values, SHA-1 collision detection, trust, credentials and secrets, and last the
+     * rebuild command on this machine. {@code PollSchedule} asks for this before anything else, so a broken
+     * configuration is reported as one line naming the key, and no secret file is first found broken by a
+     * request.
      */
     @Produces
     @Singleton
     StartupChecks.Passed startupChecks(AgentConfig config) {
         ConfigRules.check(config);
+        CollisionDetection.require();
         StartupChecks.durations(config);
         StartupChecks.highWaterMark(config);
         StartupChecks.cacheMode(config);

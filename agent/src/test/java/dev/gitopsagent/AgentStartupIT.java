@@ -71,6 +71,14 @@ class AgentStartupIT {
     }
 
     @Test
+    void switchingOffSha1CollisionDetectionStopsStartup() throws Exception {
+        String output = failedStartup(properties -> properties.put("org.eclipse.jgit.util.sha1.implementation", "jdkNative"));
+
+        assertThat(output).contains("invalid configuration: org.eclipse.jgit.util.sha1.implementation is jdkNative: SHA-1 collision"
+                + " detection is off, and the agent does not trust object ids without it");
+    }
+
+    @Test
     void aMaintenanceWindowOutsideTheDocumentedSyntaxStopsStartup() throws Exception {
         String output = failedStartup(properties -> properties.put("gitops.deploy.windows", "Sat 02:00 UTC for 4h; Sun 2am for 4h"));
 
