@@ -148,7 +148,7 @@ public final class NixGitCache {
      * The working directory of every process the agent may read; empty when the process table
      * cannot be read at all, and then no lock is known to be stale.
      */
-    private Optional<Set<Path>> workingDirectories() {
+    static Optional<Set<Path>> workingDirectories() {
         Set<Path> directories = new HashSet<>();
         DirectoryStream.Filter<Path> pids = entry -> entry.getFileName().toString().chars().allMatch(Character::isDigit);
         try (DirectoryStream<Path> processes = Files.newDirectoryStream(PROC, pids)) {

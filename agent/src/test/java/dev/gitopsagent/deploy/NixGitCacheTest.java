@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -53,6 +54,7 @@ class NixGitCacheTest {
         String second = source.commitUnsigned("second");
 
         assertThat(fetchAsNixDoes().stderr()).contains("shallow.lock': File exists");
+        awaitNoProcessIn(cached);
 
         assertThat(cache.clearStaleLocks()).containsExactlyInAnyOrder(shallow, ref);
         assertThat(fetchAsNixDoes().succeeded()).isTrue();
@@ -107,6 +109,21 @@ class NixGitCacheTest {
     @Test
     void aCacheNixHasNotCreatedYetHasNothingToClear() {
         assertThat(NixGitCache.of(Map.of("XDG_CACHE_HOME", root.resolve("none").toString())).clearStaleLocks()).isEmpty();
+    }
+
+    /**
+     * A git fetch that failed has exited, but not always the helpers it started: {@code sh -c 'git-upload-pack ...'}
+     * (dash waits for its command instead of replacing itself) keeps the working directory it inherited, the cached
+     * repository, until upload-pack sees the fetch gone. Until then the repository is rightly in use.
+     */
+    private static void awaitNoProcessIn(Path repository) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (NixGitCache.workingDirectories().orElseThrow().stream().anyMatch(directory -> directory.startsWith(repository))) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("a process still works in " + repository + " 30 s after the fetch failed");
+            }
+            Thread.sleep(10);
+        }
     }
 
     /** How Nix fetches a commit into its cache for a shallow {@code git+file} input. */
