@@ -34,6 +34,8 @@ public class PollSchedule {
     private final String httpHost;
     private final int httpPort;
     private volatile ReconcileLoop built;
+    /** This schedule once its pipeline is built; what {@link #httpStarted} resumes. */
+    private static volatile PollSchedule ready;
 
     PollSchedule(Instance<StartupChecks.Passed> checks, Instance<ReconcileLoop> loop, Scheduler scheduler,
             @ConfigProperty(name = "quarkus.http.host") String httpHost, @ConfigProperty(name = "quarkus.http.port") int httpPort) {
@@ -46,12 +48,14 @@ public class PollSchedule {
 
     /** Checks the configuration and builds the whole pipeline at startup, so a bad configuration stops the agent right away. */
     void start(@Observes StartupEvent event) {
+        ready = null;
         try {
             checks.get();
             if (LaunchMode.current() == LaunchMode.NORMAL) {
                 StartupChecks.httpPortFree(httpHost, httpPort);
             }
             built = loop.get();
+            ready = this;
         } catch (RuntimeException e) {
             InvalidConfigException invalid = configProblem(e);
             if (invalid == null) {
@@ -63,12 +67,16 @@ public class PollSchedule {
         }
     }
 
-    /** The first reconcile waits for the HTTP server, which Quarkus starts after the startup event and announces asynchronously. */
-    void httpStarted(@ObservesAsync HttpServerStart event) {
-        ReconcileLoop ready = built;
-        if (ready != null) {
-            ready.wake("startup");
-            scheduler.resume();
+    /**
+     * The first reconcile waits for the HTTP server, which Quarkus starts after the startup event and announces asynchronously.
+     * Static, so that an agent stopping on a broken configuration, whose beans may be gone when the event arrives, does
+     * not log a failed observer after its one line.
+     */
+    static void httpStarted(@ObservesAsync HttpServerStart event) {
+        PollSchedule schedule = ready;
+        if (schedule != null) {
+            schedule.built.wake("startup");
+            schedule.scheduler.resume();
         }
     }
 
