@@ -21,7 +21,8 @@ import dev.gitopsagent.config.InvalidConfigException;
  * outside the agent's configuration switch that off for the whole process, silently: the system properties
  * {@value #IMPLEMENTATION} and {@value #DETECT}, and {@code core.sha1Implementation} in JGit's own
  * configuration file ({@code $XDG_CONFIG_HOME/jgit/config}). Rather than trust that none is set, the
- * agent hashes a real collision at startup and will not run unless it is detected.
+ * agent hashes a real collision at startup and will not run unless it is detected, by JGit's SHA-1, which
+ * every fetch but a first sync hashes with, and by {@link CollisionDetectingSha1}, which a first sync does.
  */
 public final class CollisionDetection {
 
@@ -46,11 +47,20 @@ public final class CollisionDetection {
     private CollisionDetection() {
     }
 
-    /** Stops startup, naming the setting, unless the SHA-1 every fetch uses detects a collision. */
+    /** Stops startup, naming the setting, unless the SHA-1 of every fetch and that of a first sync detect a collision. */
     public static void require() {
         // JGit reads its configuration for the SHA-1 choice once; read it as the agent will, without the host's git files.
         IsolatedGitConfig.install();
         require(SHA1::newInstance, System::getProperty, CollisionDetection::jgitConfigFile);
+        CollisionDetectingSha1 firstSync = new CollisionDetectingSha1();
+        firstSync.update(SHATTERED);
+        try {
+            firstSync.digest();
+        } catch (Sha1CollisionException detected) {
+            return;
+        }
+        // No setting switches this hasher's detection off: only a JGit whose tables it misreads could.
+        throw new IllegalStateException("the first sync's SHA-1 does not detect SHAttered's collision with the tables of this JGit");
     }
 
     static void require(Supplier<SHA1> hashers, UnaryOperator<String> properties, Supplier<String> jgitConfigFile) {

@@ -24,6 +24,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  * looks up is in {@code verify.NativeSecurityReflection}. JGit's SSH messages ({@code SshdText}) are a
  * translation bundle whose public fields JGit fills by reflection from a resource bundle (declared in
  * {@code META-INF/native-image/.../resource-config.json}); quarkus-jgit does this only for {@code JGitText}.
+ * {@link CollisionDetectingSha1} looks up JGit's tables of SHA-1 collision detection ({@code UbcCheck}).
  */
 @RegisterForReflection(targets = {
         BranchConfig.BranchRebaseMode.class,
@@ -52,6 +53,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 }, classNames = {
         "org.apache.sshd.common.io.nio2.Nio2ServiceFactoryFactory",
         "org.eclipse.jgit.internal.transport.sshd.SshdText",
+        "org.eclipse.jgit.util.sha1.UbcCheck",
+        "org.eclipse.jgit.util.sha1.UbcCheck$DvInfo",
 })
 final class NativeReflection {
 

@@ -28,7 +28,6 @@ import org.eclipse.jgit.lib.BlobObjectChecker;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectChecker;
 import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.util.sha1.SHA1;
 import org.eclipse.jgit.util.sha1.Sha1CollisionException;
 
 /**
@@ -41,8 +40,9 @@ import org.eclipse.jgit.util.sha1.Sha1CollisionException;
  * work however the pack's delta chains are shaped, and depth first, so that only the bases along the
  * chains being worked on are held.
  *
- * <p>Every object is hashed with JGit's SHA-1 with collision detection and checked by a checker of its
- * thread's own ({@link SharedChecks}), exactly as JGit's pack parser hashes and checks on its one thread.
+ * <p>Every object is hashed with SHA-1 with collision detection ({@link CollisionDetectingSha1}, JGit's
+ * detection) and checked by a checker of its thread's own ({@link SharedChecks}), as JGit's pack parser
+ * hashes and checks on its one thread.
  * The first failure stops the work; it is what {@link #resolveDeltas} or {@link #identified} throws.
  *
  * <p>Memory: whole objects waiting for a thread hold at most {@value #PENDING_BYTES} bytes (a bigger one
@@ -205,7 +205,7 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
         identified.makeRoomFor(entry);
         // Hashed on the scanning thread as it streams: it is too big to wait in memory for another.
         Worker worker = workers.get();
-        SHA1 sha = worker.begin(Constants.OBJ_BLOB, size);
+        CollisionDetectingSha1 sha = worker.begin(Constants.OBJ_BLOB, size);
         BlobObjectChecker blobChecker = worker.checker.newBlobObjectChecker();
         return new PackScan.Chunks() {
             @Override
@@ -529,7 +529,7 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
     }
 
     /** Starts {@code sha} on an object: git hashes its type and size before its data. */
-    static SHA1 beginObject(SHA1 sha, int type, long size) {
+    static CollisionDetectingSha1 beginObject(CollisionDetectingSha1 sha, int type, long size) {
         sha.update(Constants.encodedTypeString(type));
         sha.update((byte) ' ');
         sha.update(Constants.encodeASCII(size));
@@ -538,9 +538,9 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
     }
 
     /** The id an object's hash makes, unless the object was crafted to collide (which collision detection sees). */
-    static ObjectId digest(SHA1 sha) throws CorruptPackException {
+    static ObjectId digest(CollisionDetectingSha1 sha) throws CorruptPackException {
         try {
-            return sha.toObjectId();
+            return sha.digest();
         } catch (Sha1CollisionException e) {
             throw new CorruptPackException("the pack holds an object crafted to collide in SHA-1: " + e.getMessage());
         }
@@ -559,7 +559,7 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
     /** What one thread hashes, inflates and checks with. */
     private final class Worker {
 
-        private final SHA1 sha = SHA1.newInstance();
+        private final CollisionDetectingSha1 sha = new CollisionDetectingSha1();
         private final Inflater inflater = new Inflater();
         private final ObjectChecker checker;
         private final byte[] compressed = new byte[KEPT_COMPRESSED];
@@ -568,12 +568,12 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
             this.checker = checker;
         }
 
-        SHA1 begin(int type, long size) {
+        CollisionDetectingSha1 begin(int type, long size) {
             return beginObject(sha.reset(), type, size);
         }
 
         ObjectId hash(int type, byte[] data) throws CorruptPackException {
-            SHA1 digest = begin(type, data.length);
+            CollisionDetectingSha1 digest = begin(type, data.length);
             digest.update(data);
             return digest(digest);
         }

@@ -14,7 +14,6 @@ import java.util.Map;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectReader;
-import org.eclipse.jgit.util.sha1.SHA1;
 
 /**
  * The pack of a fetch into a clone that already holds objects, which JGit's parser indexes: read to its end
@@ -131,7 +130,7 @@ final class PackSpool {
 
         @Override
         public PackScan.Chunks bigBlob(int entry, long size) {
-            SHA1 sha = limit.exceededBy(size) ? ObjectResolver.beginObject(SHA1.newInstance(), Constants.OBJ_BLOB, size) : null;
+            CollisionDetectingSha1 sha = limit.exceededBy(size) ? ObjectResolver.beginObject(new CollisionDetectingSha1(), Constants.OBJ_BLOB, size) : null;
             return new PackScan.Chunks() {
                 @Override
                 public void update(byte[] data, int offset, int length) {

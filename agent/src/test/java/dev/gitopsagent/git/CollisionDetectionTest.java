@@ -22,7 +22,7 @@ import dev.gitopsagent.config.InvalidConfigException;
 class CollisionDetectionTest {
 
     /** The first 320 bytes of {@code shattered-2.pdf}: the other side of the collision in {@link CollisionDetection#SHATTERED}. */
-    private static final byte[] SHATTERED_2 = HexFormat.of().parseHex(
+    static final byte[] SHATTERED_2 = HexFormat.of().parseHex(
             "255044462d312e330a25e2e3cfd30a0a0a312030206f626a0a3c3c2f57696474682032203020522f4865696768742033"
             + "203020522f547970652034203020522f537562747970652035203020522f46696c7465722036203020522f436f6c6f72"
             + "53706163652037203020522f4c656e6774682038203020522f42697473506572436f6d706f6e656e7420383e3e0a7374"
@@ -57,7 +57,7 @@ class CollisionDetectionTest {
 
     @Test
     void anObjectCraftedToCollideIsRefusedAsACorruptPack() {
-        SHA1 sha = SHA1.newInstance();
+        CollisionDetectingSha1 sha = new CollisionDetectingSha1();
         sha.update(SHATTERED_2);
 
         assertThatThrownBy(() -> ObjectResolver.digest(sha))
