@@ -528,11 +528,21 @@ final class ObjectResolver implements PackScan.Objects, AutoCloseable {
         }
     }
 
-    /** Starts {@code sha} on an object: git hashes its type and size before its data. */
+    /**
+     * Starts {@code sha} on an object: git hashes its type and size before its data. The size's digits go
+     * straight in: JGit's {@code encodeASCII} makes a string, a buffer and an encoder for each, about
+     * 50 MB of garbage over a 280,000-object first sync in a 64 MiB heap.
+     */
     static CollisionDetectingSha1 beginObject(CollisionDetectingSha1 sha, int type, long size) {
         sha.update(Constants.encodedTypeString(type));
         sha.update((byte) ' ');
-        sha.update(Constants.encodeASCII(size));
+        long unit = 1;
+        while (unit <= size / 10) {
+            unit *= 10;
+        }
+        for (; unit > 0; unit /= 10) {
+            sha.update((byte) ('0' + size / unit % 10));
+        }
         sha.update((byte) 0);
         return sha;
     }

@@ -33,7 +33,8 @@ public class PollSchedule {
     private final Scheduler scheduler;
     private final String httpHost;
     private final int httpPort;
-    private volatile ReconcileLoop built;
+    /** Set before {@link #ready}, whose volatile write publishes it to {@link #httpStarted}. */
+    private ReconcileLoop built;
     /** This schedule once its pipeline is built; what {@link #httpStarted} resumes. */
     private static volatile PollSchedule ready;
 
@@ -61,7 +62,6 @@ public class PollSchedule {
             if (invalid == null) {
                 throw e;
             }
-            built = null;
             LOG.errorf("invalid configuration: %s", invalid.getMessage());
             Quarkus.asyncExit(1);
         }

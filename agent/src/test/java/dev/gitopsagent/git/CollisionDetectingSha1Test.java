@@ -3,16 +3,19 @@ package dev.gitopsagent.git;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Random;
 import java.util.stream.IntStream;
 
+import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.util.sha1.SHA1;
 import org.eclipse.jgit.util.sha1.Sha1CollisionException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class CollisionDetectingSha1Test {
 
@@ -76,6 +79,15 @@ class CollisionDetectingSha1Test {
         assertThat(sha.reset()).isSameAs(sha);
         sha.update(new byte[] { 1, 2, 3 });
         assertThat(sha.digest()).isEqualTo(ObjectId.fromString("7037807198c22a7d2b0807371d763779a84fdfcf"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = { 0, 1, 9, 10, 11, 99, 100, 101, 65_535, 1_000_000, 3_000_000_000L, Long.MAX_VALUE })
+    void startsAnObjectWithItsTypeAndDecimalSizeAsGitDoes(long size) throws Exception {
+        CollisionDetectingSha1 sha = ObjectResolver.beginObject(new CollisionDetectingSha1(), Constants.OBJ_TREE, size);
+
+        byte[] header = ("tree " + size + "\0").getBytes(StandardCharsets.US_ASCII);
+        assertThat(sha.digest()).isEqualTo(ObjectId.fromRaw(MessageDigest.getInstance("SHA-1").digest(header)));
     }
 
     static IntStream disturbanceVectors() {
