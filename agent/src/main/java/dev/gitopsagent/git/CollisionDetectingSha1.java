@@ -76,16 +76,9 @@ final class CollisionDetectingSha1 {
     private int h2;
     private int h3;
     private int h4;
-    private int s58a;
-    private int s58b;
-    private int s58c;
-    private int s58d;
-    private int s58e;
-    private int s65a;
-    private int s65b;
-    private int s65c;
-    private int s65d;
-    private int s65e;
+    /** The block's state (a, b, c, d, e) after 58 and after 65 steps, which the disturbance vectors are tested from. */
+    private final int[] after58 = new int[5];
+    private final int[] after65 = new int[5];
     private boolean collision;
 
     CollisionDetectingSha1() {
@@ -295,7 +288,7 @@ final class CollisionDetectingSha1 {
         d += (e << 5 | e >>> 27) + (a & b | a & c | b & c) + 0x8F1BBCDC + x; a = a << 30 | a >>> 2;
         x = w[54] ^ w[49] ^ w[43] ^ w[41]; w[57] = x = x << 1 | x >>> 31;
         c += (d << 5 | d >>> 27) + (e & a | e & b | a & b) + 0x8F1BBCDC + x; e = e << 30 | e >>> 2;
-        s58a = c; s58b = d; s58c = e; s58d = a; s58e = b;
+        after58[0] = c; after58[1] = d; after58[2] = e; after58[3] = a; after58[4] = b;
         x = w[55] ^ w[50] ^ w[44] ^ w[42]; w[58] = x = x << 1 | x >>> 31;
         b += (c << 5 | c >>> 27) + (d & e | d & a | e & a) + 0x8F1BBCDC + x; d = d << 30 | d >>> 2;
         x = w[56] ^ w[51] ^ w[45] ^ w[43]; w[59] = x = x << 1 | x >>> 31;
@@ -311,7 +304,7 @@ final class CollisionDetectingSha1 {
         b += (c << 5 | c >>> 27) + (d ^ e ^ a) + 0xCA62C1D6 + x; d = d << 30 | d >>> 2;
         x = w[61] ^ w[56] ^ w[50] ^ w[48]; w[64] = x = x << 1 | x >>> 31;
         a += (b << 5 | b >>> 27) + (c ^ d ^ e) + 0xCA62C1D6 + x; c = c << 30 | c >>> 2;
-        s65a = a; s65b = b; s65c = c; s65d = d; s65e = e;
+        after65[0] = a; after65[1] = b; after65[2] = c; after65[3] = d; after65[4] = e;
         x = w[62] ^ w[57] ^ w[51] ^ w[49]; w[65] = x = x << 1 | x >>> 31;
         e += (a << 5 | a >>> 27) + (b ^ c ^ d) + 0xCA62C1D6 + x; b = b << 30 | b >>> 2;
         x = w[63] ^ w[58] ^ w[52] ^ w[50]; w[66] = x = x << 1 | x >>> 31;
@@ -382,12 +375,12 @@ final class CollisionDetectingSha1 {
             paired[t] = w[t] ^ difference[t];
         }
         int testStep = TEST_STEP[v];
-        boolean at58 = testStep == 58;
-        int a = at58 ? s58a : s65a;
-        int b = at58 ? s58b : s65b;
-        int c = at58 ? s58c : s65c;
-        int d = at58 ? s58d : s65d;
-        int e = at58 ? s58e : s65e;
+        int[] atTestStep = testStep == 58 ? after58 : after65;
+        int a = atTestStep[0];
+        int b = atTestStep[1];
+        int c = atTestStep[2];
+        int d = atTestStep[3];
+        int e = atTestStep[4];
         // backwards, undoing each step: the step functions written out, as in compress, one loop per function
         int t = testStep - 1;
         for (; t >= 60; t--) {
@@ -427,11 +420,11 @@ final class CollisionDetectingSha1 {
         pairedChainingValue[2] = c;
         pairedChainingValue[3] = d;
         pairedChainingValue[4] = e;
-        a = at58 ? s58a : s65a;
-        b = at58 ? s58b : s65b;
-        c = at58 ? s58c : s65c;
-        d = at58 ? s58d : s65d;
-        e = at58 ? s58e : s65e;
+        a = atTestStep[0];
+        b = atTestStep[1];
+        c = atTestStep[2];
+        d = atTestStep[3];
+        e = atTestStep[4];
         for (t = testStep; t < 60; t++) {
             int next = (a << 5 | a >>> 27) + (b & c | b & d | c & d) + 0x8F1BBCDC + e + paired[t];
             e = d;
