@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.sun.net.httpserver.HttpServer;
 
+import dev.gitopsagent.testing.Await;
 import dev.gitopsagent.testing.AgentProcess;
 import dev.gitopsagent.testing.Fleet;
 import dev.gitopsagent.testing.SampleFlake;
@@ -22,6 +23,8 @@ import dev.gitopsagent.testing.TestKeys;
 
 /** The packaged agent, configured with {@code gitops.forge.*}, posts its decisions as commit statuses. */
 class ForgeStatusIT {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
 
     @TempDir
     Path dir;
@@ -44,25 +47,17 @@ class ForgeStatusIT {
             properties.put("gitops.forge.repository", "example/fleet");
             properties.put("gitops.forge.token-file", fleet.writeSecret("forge-token", "s3cret").toString());
             try (AgentProcess agent = AgentProcess.start(dir.resolve("agent.log"), properties)) {
-                await(() -> posted.stream().anyMatch(line -> line.startsWith("/repos/example/fleet/statuses/" + signed)));
+                Await.until(PATIENCE, () -> posted.stream().anyMatch(line -> line.startsWith("/repos/example/fleet/statuses/" + signed)));
                 assertThat(posted.get(0)).contains("\"state\":\"success\"").contains("\"context\":\"gitops-agent/web1\"");
 
                 SampleFlake.changeMotd(fleet.work(), Fleet.HOST, "unsigned");
                 String unsigned = fleet.pushUnsigned("unsigned change");
-                await(() -> posted.stream().anyMatch(line -> line.startsWith("/repos/example/fleet/statuses/" + unsigned)));
+                Await.until(PATIENCE, () -> posted.stream().anyMatch(line -> line.startsWith("/repos/example/fleet/statuses/" + unsigned)));
                 assertThat(posted).filteredOn(line -> line.contains(unsigned)).singleElement().asString()
                         .contains("\"state\":\"error\"").contains("not signed");
             }
         } finally {
             forge.stop(0);
-        }
-    }
-
-    private static void await(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("condition within 30 s").isLessThan(deadline);
-            Thread.sleep(100);
         }
     }
 }

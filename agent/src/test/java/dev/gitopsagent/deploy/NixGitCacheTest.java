@@ -13,6 +13,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.gitopsagent.testing.Await;
 import dev.gitopsagent.testing.CommandLine;
 import dev.gitopsagent.testing.ProcessResult;
 import dev.gitopsagent.testing.WorkRepo;
@@ -54,7 +55,11 @@ class NixGitCacheTest {
         String second = source.commitUnsigned("second");
 
         assertThat(fetchAsNixDoes().stderr()).contains("shallow.lock': File exists");
-        awaitNoProcessIn(cached);
+        // The failed fetch has exited, but not always its helpers: dash runs `sh -c 'git-upload-pack ...'` as a parent
+        // that keeps the working directory it inherited, the cached repository, until upload-pack sees the fetch gone.
+        // Until then the repository is rightly in use.
+        Await.until(Duration.ofSeconds(30), "no process working in " + cached, () -> NixGitCache.workingDirectories().orElseThrow()
+                .stream().noneMatch(directory -> directory.startsWith(cached)));
 
         assertThat(cache.clearStaleLocks()).containsExactlyInAnyOrder(shallow, ref);
         assertThat(fetchAsNixDoes().succeeded()).isTrue();
@@ -109,21 +114,6 @@ class NixGitCacheTest {
     @Test
     void aCacheNixHasNotCreatedYetHasNothingToClear() {
         assertThat(NixGitCache.of(Map.of("XDG_CACHE_HOME", root.resolve("none").toString())).clearStaleLocks()).isEmpty();
-    }
-
-    /**
-     * A git fetch that failed has exited, but not always the helpers it started: {@code sh -c 'git-upload-pack ...'}
-     * (dash waits for its command instead of replacing itself) keeps the working directory it inherited, the cached
-     * repository, until upload-pack sees the fetch gone. Until then the repository is rightly in use.
-     */
-    private static void awaitNoProcessIn(Path repository) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (NixGitCache.workingDirectories().orElseThrow().stream().anyMatch(directory -> directory.startsWith(repository))) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("a process still works in " + repository + " 30 s after the fetch failed");
-            }
-            Thread.sleep(10);
-        }
     }
 
     /** How Nix fetches a commit into its cache for a shallow {@code git+file} input. */

@@ -11,7 +11,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
@@ -22,6 +21,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gitopsagent.TestAgent;
 import dev.gitopsagent.config.InvalidConfigException;
 import dev.gitopsagent.pipeline.OperatorActions.AfterRollback;
+import dev.gitopsagent.testing.Await;
 import dev.gitopsagent.testing.Fleet;
 import dev.gitopsagent.testing.NotificationReceiver;
 import dev.gitopsagent.testing.TlsCertificate;
@@ -45,7 +45,7 @@ class HooksTest extends DeployedFleetTest {
 
         assertThat(agent.reconcileOnLoop()).isEqualTo(new ReconcileOutcome.Deployed(commit, "switch"));
 
-        await(() -> Files.exists(out) && read(out).contains("GITOPS_REASON"));
+        Await.until(PATIENCE, () -> Files.exists(out) && read(out).contains("GITOPS_REASON"));
         assertThat(read(out).lines()).contains("GITOPS_EVENT=success", "GITOPS_COMMIT=" + commit, "GITOPS_HOST=" + Fleet.HOST,
                 "GITOPS_ACTION=switch");
     }
@@ -61,11 +61,11 @@ class HooksTest extends DeployedFleetTest {
         String unsigned = fleet.pushUnsigned("not signed at all");
 
         assertThat(agent.reconcileOnLoop()).isInstanceOf(ReconcileOutcome.Refused.class);
-        await(() -> Files.exists(refusal) && read(refusal).contains("GITOPS_REASON"));
+        Await.until(PATIENCE, () -> Files.exists(refusal) && read(refusal).contains("GITOPS_REASON"));
         assertThat(read(refusal)).contains("GITOPS_EVENT=refusal", "GITOPS_COMMIT=" + unsigned).containsPattern("GITOPS_REASON=refused .*not signed");
 
         assertThat(agent.actions().rollback(AfterRollback.STAY_SUSPENDED).done()).isTrue();
-        await(() -> Files.exists(rollback) && read(rollback).contains("GITOPS_REASON"));
+        Await.until(PATIENCE, () -> Files.exists(rollback) && read(rollback).contains("GITOPS_REASON"));
         assertThat(read(rollback)).contains("GITOPS_EVENT=rollback", "GITOPS_COMMIT=" + first)
                 .contains("GITOPS_REASON=rolled back by operator from generation 2 to 1");
     }
@@ -79,10 +79,10 @@ class HooksTest extends DeployedFleetTest {
         String commit = fleet.pushChange("slow hook");
 
         assertThat(agent.reconcileOnLoop()).as("the reconcile returned while the hook sleeps").isEqualTo(new ReconcileOutcome.Deployed(commit, "switch"));
-        await(() -> Files.exists(pid) && !read(pid).isBlank());
+        Await.until(PATIENCE, () -> Files.exists(pid) && !read(pid).isBlank());
         long hook = Long.parseLong(read(pid).strip());
 
-        await(() -> ProcessHandle.of(hook).map(process -> !process.isAlive()).orElse(true));
+        Await.until(PATIENCE, () -> ProcessHandle.of(hook).map(process -> !process.isAlive()).orElse(true));
         assertThat(finished).as("killed, not finished").doesNotExist();
         String next = fleet.pushChange("after the slow hook");
         assertThat(agent.reconcileOnLoop()).isEqualTo(new ReconcileOutcome.Deployed(next, "switch"));
@@ -205,14 +205,6 @@ class HooksTest extends DeployedFleetTest {
             return Files.readString(file);
         } catch (java.io.IOException e) {
             return "";
-        }
-    }
-
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("condition not met within " + PATIENCE).isLessThan(deadline);
-            Thread.sleep(50);
         }
     }
 }

@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -21,6 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import dev.gitopsagent.testing.Await;
 import dev.gitopsagent.testing.Fleet;
 import dev.gitopsagent.testing.FleetResource;
 import dev.gitopsagent.testing.TestKeys;
@@ -34,6 +34,7 @@ import io.restassured.http.ContentType;
 @QuarkusTestResource(value = FleetResource.class, restrictToAnnotatedClass = true)
 class HttpApiTest {
 
+    private static final Duration PATIENCE = Duration.ofSeconds(20);
     private static final String BEARER = "Bearer " + FleetResource.CONTROL_TOKEN;
 
     /**
@@ -42,7 +43,7 @@ class HttpApiTest {
      */
     @BeforeEach
     void startFromTheDeployedHead() {
-        await(() -> deployedCommitOrNull() != null);
+        Await.until(PATIENCE, () -> deployedCommitOrNull() != null);
         given().header("Authorization", BEARER).post("/control/resume").then().statusCode(200);
         String deployed = deployedCommitOrNull();
         Fleet fleet = FleetResource.fleet();
@@ -51,7 +52,7 @@ class HttpApiTest {
             fleet.work().forcePush(fleet.remote());
         }
         given().header("Authorization", BEARER).post("/control/trigger").then().statusCode(200);
-        await(() -> deployed.equals(given().get("/status").path("lastDecision.commit"))
+        Await.until(PATIENCE, () -> deployed.equals(given().get("/status").path("lastDecision.commit"))
                 && "DEPLOYED".equals(given().get("/status").path("lastDecision.outcome"))
                 && "idle".equals(given().get("/status").path("phase")));
     }
@@ -121,7 +122,7 @@ class HttpApiTest {
         given().header("X-GitHub-Event", "push").header("X-Hub-Signature-256", "sha256=" + hmac(body)).body(body)
                 .post("/webhook").then().statusCode(202);
 
-        await(() -> next.equals(deployedCommitOrNull()));
+        Await.until(PATIENCE, () -> next.equals(deployedCommitOrNull()));
     }
 
     @Test
@@ -134,7 +135,7 @@ class HttpApiTest {
 
             given().headers(headers).body(body).post("/webhook").then().statusCode(202);
 
-            await(() -> !before.equals(lastPollAt()));
+            Await.until(PATIENCE, () -> !before.equals(lastPollAt()));
         }
     }
 
@@ -168,7 +169,7 @@ class HttpApiTest {
         given().header("X-Hub-Signature-256", "sha256=" + hmac(body)).body(body).post("/webhook").then().statusCode(202)
                 .body("message", org.hamcrest.Matchers.not(containsString("ignored")));
 
-        await(() -> !before.equals(lastPollAt()));
+        Await.until(PATIENCE, () -> !before.equals(lastPollAt()));
     }
 
     @Test
@@ -197,7 +198,7 @@ class HttpApiTest {
 
         given().header("X-Hub-Signature-256", "sha256=" + hmac(body)).body(body).post("/webhook").then().statusCode(202);
 
-        await(() -> unsigned.equals(given().get("/status").path("lastDecision.commit")));
+        Await.until(PATIENCE, () -> unsigned.equals(given().get("/status").path("lastDecision.commit")));
         given().get("/status").then()
                 .body("lastDecision.outcome", equalTo("REFUSED"))
                 .body("lastDecision.reason", containsString("not signed"))
@@ -212,7 +213,7 @@ class HttpApiTest {
         dev.gitopsagent.testing.SampleFlake.changeMotd(fleet.work(), "web1", "unsigned again");
         String unsigned = fleet.pushUnsigned("unsigned change");
         given().header("Authorization", BEARER).post("/control/trigger").then().statusCode(200);
-        await(() -> unsigned.equals(given().get("/status").path("lastDecision.commit")));
+        Await.until(PATIENCE, () -> unsigned.equals(given().get("/status").path("lastDecision.commit")));
         fleet.work().resetHard(deployed);
         fleet.work().commitSigned(TestKeys.trustedSsh(), "the change again, signed");
         fleet.work().forcePush(fleet.remote());
@@ -220,7 +221,7 @@ class HttpApiTest {
 
         given().header("Authorization", BEARER).post("/control/trigger").then().statusCode(200);
 
-        await(() -> fixed.equals(deployedCommitOrNull()));
+        Await.until(PATIENCE, () -> fixed.equals(deployedCommitOrNull()));
         given().get("/status").then().body("lastError", nullValue());
     }
 
@@ -276,19 +277,6 @@ class HttpApiTest {
             return HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
         } catch (Exception e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static void await(Supplier<Boolean> condition) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!condition.get()) {
-            assertThat(System.nanoTime()).as("condition not met within 20 s").isLessThan(deadline);
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
         }
     }
 }
