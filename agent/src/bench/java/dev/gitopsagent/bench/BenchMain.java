@@ -60,7 +60,7 @@ public final class BenchMain {
                     integer("bench.signedCommits", 1000), integer("bench.verifyRuns", 5)).run(work.resolve("nativeverify"), cache, report));
         }
         if (only.contains("update")) {
-            attempt("update", report, () -> new UpdateBenchmark(3, integer("bench.updateRuns", 15)).run(work.resolve("update"), report));
+            attempt("update", report, () -> new UpdateBenchmark(3, integer("bench.updateRuns", 30)).run(work.resolve("update"), report));
         }
         if (only.contains("verify")) {
             attempt("verify", report, () -> new VerificationBenchmark(integer("bench.signedCommits", 1000), 2,

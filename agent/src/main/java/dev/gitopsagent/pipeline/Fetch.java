@@ -52,6 +52,11 @@ public final class Fetch {
         this.clock = clock;
     }
 
+    /** The mirror's housekeeping, once a reconcile is recorded and reported ({@link LocalMirror#mergeSmallPacks}). */
+    void tidyMirror() {
+        mirror.mergeSmallPacks();
+    }
+
     Step<Fetched> commits(Probe.RemoteHeads heads) throws IOException {
         String observed = heads.describe();
         Optional<Instant> heldBack = backoff.holdsBack(observed, clock.instant()).filter(until -> lastDecisionRefused(observed));

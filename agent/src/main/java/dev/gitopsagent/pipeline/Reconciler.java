@@ -88,6 +88,16 @@ public final class Reconciler {
         }
     }
 
+    /**
+     * The mirror's housekeeping, for after a reconcile has been recorded and reported: done inside the
+     * reconcile, it would delay a build, an activation or a forge's status. Not after an interrupt (shutdown).
+     */
+    public synchronized void tidy() {
+        if (!Thread.currentThread().isInterrupted()) {
+            stages.fetch().tidyMirror();
+        }
+    }
+
     private ReconcileOutcome reconcileOnce() throws IOException, InterruptedException {
         status.phase(Phase.FETCHING);
         return stages.probe().heads()

@@ -126,6 +126,7 @@ public final class ReconcileLoop implements AutoCloseable {
             for (OutcomeListener listener : listeners) {
                 listener.reconciled(outcome);
             }
+            reconciler.tidy();
         } catch (Error e) {
             stop(e);
             return;

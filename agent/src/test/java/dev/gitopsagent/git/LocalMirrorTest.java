@@ -378,6 +378,8 @@ class LocalMirrorTest {
         for (int i = 0; i < 2 * SmallPacks.MAX + 3; i++) {
             head = fleet.pushUnsigned("update " + i);
             assertThat(pollAndFetch(origin(), List.of("main"))).containsEntry("main", ObjectId.fromString(head));
+            // As the reconcile loop does once a reconcile is recorded and reported.
+            mirror.mergeSmallPacks();
             assertThat(packFiles()).as("after update " + i).isLessThanOrEqualTo(SmallPacks.MAX + 1);
         }
         assertThat(git("rev-parse", "refs/heads/main")).isEqualTo(head);
@@ -385,6 +387,23 @@ class LocalMirrorTest {
         assertThat(git("rev-list", "--count", "--objects", "refs/heads/main")).isEqualTo(
                 gitIn(fleet.remote(), "rev-list", "--count", "--objects", "refs/heads/main"));
         assertThat(git("config", "fetch.autogc")).as("JGit's whole-repository gc stays off").isEqualTo("false");
+    }
+
+    @Test
+    void aFetchLeavesTheMergeOfSmallPacksToLaterSoThatItNeverDelaysABuild() throws Exception {
+        fleet.pushUnsigned("first");
+        open(Map.of());
+        pollAndFetch(origin(), List.of("main"));
+        for (int i = 0; i < SmallPacks.MAX + 2; i++) {
+            fleet.pushUnsigned("update " + i);
+            pollAndFetch(origin(), List.of("main"));
+        }
+        assertThat(packFiles()).as("one pack per fetch, none merged yet").isEqualTo(SmallPacks.MAX + 3);
+
+        mirror.mergeSmallPacks();
+
+        assertThat(packFiles()).as("the first sync's pack and one merged").isEqualTo(2);
+        git("fsck", "--full", "--strict", "--no-dangling");
     }
 
     @Test

@@ -286,6 +286,23 @@ class ReconcilerTest {
     }
 
     @Test
+    void theReconcileLoopMergesTheClonesSmallPackFilesOnceTheyPileUp() throws Exception {
+        fleet.pushSigned(TestKeys.trustedSsh(), "first configuration");
+        start().reconcile();
+        Path packs = fleet.root().resolve("state/repo.git/objects/pack");
+        long most = 0;
+        // 20 fetches; git.SmallPacks merges once more than 16 packs lie beside the first sync's.
+        for (int i = 0; i < 20; i++) {
+            fleet.pushUnsigned("update " + i);
+            assertThat(agent.reconcileOnLoop()).as("update %d", i).isInstanceOf(ReconcileOutcome.Refused.class);
+            try (var files = Files.list(packs)) {
+                most = Math.max(most, files.filter(file -> file.toString().endsWith(".pack")).count());
+            }
+        }
+        assertThat(most).as("pack files after any reconcile").isEqualTo(17);
+    }
+
+    @Test
     void pollWithNoNewCommitFetchesNothing() throws Exception {
         fleet.pushSigned(TestKeys.trustedSsh(), "first configuration");
         start().reconcile();
