@@ -23,6 +23,7 @@ import dev.gitopsagent.testing.CommandLine;
 import dev.gitopsagent.testing.Fleet;
 import dev.gitopsagent.testing.GitHttpServer;
 import dev.gitopsagent.testing.TlsCertificate;
+import dev.gitopsagent.testing.WorkRepo;
 
 /** The remote-head probe: one protocol v2 ls-refs POST for all branches, with JGit's probe behind it for anything else. */
 class LocalMirrorTest {
@@ -409,7 +410,7 @@ class LocalMirrorTest {
     @Test
     void aCloneWhoseHeadNamesAnotherBranchGetsItOnTheMainBranch() throws Exception {
         Path clone = root.resolve("state/repo.git");
-        dev.gitopsagent.testing.WorkRepo.initBare(clone, "master");
+        WorkRepo.initBare(clone, "master");
         open(Map.of());
 
         assertThat(git("symbolic-ref", "HEAD")).isEqualTo("refs/heads/main");
@@ -434,10 +435,8 @@ class LocalMirrorTest {
         return CommandLine.of(command).env("GIT_CONFIG_GLOBAL", "/dev/null").env("GIT_CONFIG_NOSYSTEM", "1").runChecked().stdout().strip();
     }
 
-    private long packFiles() throws IOException {
-        try (var files = Files.list(mirror.directory().resolve("objects/pack"))) {
-            return files.filter(file -> file.toString().endsWith(".pack")).count();
-        }
+    private long packFiles() {
+        return WorkRepo.packFiles(mirror.directory());
     }
 
     /** A poll's ls-refs or a fetch. */

@@ -19,6 +19,7 @@ import dev.gitopsagent.state.Evaluation;
 import dev.gitopsagent.testing.Fleet;
 import dev.gitopsagent.testing.SampleFlake;
 import dev.gitopsagent.testing.TestKeys;
+import dev.gitopsagent.testing.WorkRepo;
 
 /** One reconcile at a time, against a real Git server, real signatures and the nixos-rebuild double. */
 class ReconcilerTest {
@@ -289,15 +290,13 @@ class ReconcilerTest {
     void theReconcileLoopMergesTheClonesSmallPackFilesOnceTheyPileUp() throws Exception {
         fleet.pushSigned(TestKeys.trustedSsh(), "first configuration");
         start().reconcile();
-        Path packs = fleet.root().resolve("state/repo.git/objects/pack");
+        Path clone = fleet.root().resolve("state/repo.git");
         long most = 0;
         // 20 fetches; git.SmallPacks merges once more than 16 packs lie beside the first sync's.
         for (int i = 0; i < 20; i++) {
             fleet.pushUnsigned("update " + i);
             assertThat(agent.reconcileOnLoop()).as("update %d", i).isInstanceOf(ReconcileOutcome.Refused.class);
-            try (var files = Files.list(packs)) {
-                most = Math.max(most, files.filter(file -> file.toString().endsWith(".pack")).count());
-            }
+            most = Math.max(most, WorkRepo.packFiles(clone));
         }
         assertThat(most).as("pack files after any reconcile").isEqualTo(17);
     }

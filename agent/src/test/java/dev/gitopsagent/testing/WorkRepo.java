@@ -43,6 +43,15 @@ public final class WorkRepo implements AutoCloseable {
         return new WorkRepo(dir, branch, home);
     }
 
+    /** How many pack files the repository at {@code gitDir} holds (each fetch into it adds one until they are merged). */
+    public static long packFiles(Path gitDir) {
+        try (var files = Files.list(gitDir.resolve("objects/pack"))) {
+            return files.filter(file -> file.toString().endsWith(".pack")).count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** A bare repository with HEAD on {@code main}, e.g. under the root served by {@link GitHttpServer}. */
     public static Path initBare(Path dir) {
         return initBare(dir, "main");
