@@ -128,7 +128,9 @@ public final class BenchMain {
         System.out.printf("[bench] %s done in %.1f s%n", name, (System.nanoTime() - started) / 1e9);
     }
 
+    /** The property's value, or {@code fallback} when it is unset or empty (the bench profile forwards every one, empty by default). */
     private static int integer(String property, int fallback) {
-        return Integer.parseInt(System.getProperty(property, String.valueOf(fallback)));
+        String value = System.getProperty(property, "").strip();
+        return value.isEmpty() ? fallback : Integer.parseInt(value);
     }
 }

@@ -2,6 +2,7 @@ package dev.gitopsagent.bench;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -53,17 +54,20 @@ final class PollBenchmark {
                 ServerSeries lsRemotes = new ServerSeries();
                 ServerSeries fetches = new ServerSeries();
                 ServerSeries capabilityGets = new ServerSeries();
+                ServerSeries emptyPosts = new ServerSeries();
                 String loadBefore = ProcStat.loadAverage();
                 for (int i = 0; i < warmup + runs; i++) {
                     var poll = server.measure(() -> InProcess.measure(() -> requireUnchanged(agent.reconcile())));
                     var listed = server.measure(() -> shell.time(work, lsRemote));
                     var fetched = server.measure(() -> shell.time(clone, fetch));
                     var advertised = server.measure(() -> InProcess.measure(() -> capabilityGet(url)));
+                    var asked = server.measure(() -> InProcess.measure(() -> emptyPost(url)));
                     if (i >= warmup) {
                         agentPolls.add(poll.result(), poll.load());
                         lsRemotes.add(listed.result(), listed.load());
                         fetches.add(fetched.result(), fetched.load());
                         capabilityGets.add(advertised.result(), advertised.load());
+                        emptyPosts.add(asked.result(), asked.load());
                     }
                 }
                 report.add(ServerRow.of(NAME, "agent (in-process reconcile, warm JVM)", agentPolls,
@@ -72,6 +76,8 @@ final class PollBenchmark {
                 report.add(ServerRow.of(NAME, "git fetch (up-to-date bare clone)", fetches, "client CPU = git + helpers"));
                 report.add(ServerRow.of(NAME, "git ls-remote's first request alone: GET info/refs, protocol v2", capabilityGets,
                         "client CPU = the benchmark's thread; the capability advertisement, no refs"));
+                report.add(ServerRow.of(NAME, "a protocol v2 POST to git-upload-pack that asks nothing (one flush packet)", emptyPosts,
+                        "client CPU = the benchmark's thread; upload-pack runs and answers nothing"));
                 report.note("no-change poll: server CPU from " + server.cpuSource() + ".");
                 report.note("no-change poll: `uptime` load averages " + loadBefore + " before, " + ProcStat.loadAverage() + " after.");
                 double agentWall = agentPolls.wallMillis().median();
@@ -82,6 +88,9 @@ final class PollBenchmark {
                 report.add(new Ratio("poll server CPU: git ls-remote's capability GET alone / git ls-remote",
                         capabilityGets.serverCpuMeanMillis() / lsRemotes.serverCpuMeanMillis(),
                         "the least server CPU a one-request poll can cost, against git ls-remote (see the class comment)"));
+                report.add(new Ratio("poll server CPU: an empty POST alone / git ls-remote",
+                        emptyPosts.serverCpuMeanMillis() / lsRemotes.serverCpuMeanMillis(),
+                        "the least server CPU a poll that POSTs its question can cost, against git ls-remote"));
                 report.add(new Ratio("poll client CPU: agent / git ls-remote", agentPolls.cpuMillis().median() / lsRemotes.cpuMillis().median(),
                         "median client CPU"));
                 report.add(new Ratio("poll bytes: agent / git ls-remote", agentPolls.bytes().median() / lsRemotes.bytes().median(),
@@ -109,6 +118,31 @@ final class PollBenchmark {
         // A server that ignored Git-Protocol would send a protocol v0 ref advertisement: a different, costlier request.
         if (!answer.contains("version 2\n")) {
             throw new IOException("the server did not answer with a protocol v2 capability advertisement");
+        }
+    }
+
+    /**
+     * The least a POST to upload-pack asks: a protocol v2 request of one flush packet, which upload-pack
+     * answers with nothing. It costs the server what the agent's ls-refs POST costs but the listing.
+     */
+    private static void emptyPost(String url) throws IOException {
+        HttpURLConnection http = (HttpURLConnection) URI.create(url + "/git-upload-pack").toURL().openConnection();
+        http.setRequestMethod("POST");
+        http.setRequestProperty("Git-Protocol", "version=2");
+        http.setRequestProperty("Content-Type", "application/x-git-upload-pack-request");
+        http.setDoOutput(true);
+        byte[] flush = "0000".getBytes(StandardCharsets.US_ASCII);
+        http.setFixedLengthStreamingMode(flush.length);
+        try (OutputStream out = http.getOutputStream()) {
+            out.write(flush);
+        }
+        if (http.getResponseCode() != 200 || !String.valueOf(http.getContentType()).equals("application/x-git-upload-pack-result")) {
+            throw new IOException("an empty upload-pack request was answered " + http.getResponseCode() + " " + http.getContentType());
+        }
+        try (InputStream in = http.getInputStream()) {
+            if (in.readNBytes(64 * 1024).length != 0) {
+                throw new IOException("upload-pack answered a request that asked nothing with data");
+            }
         }
     }
 
