@@ -3,6 +3,7 @@ package dev.gitopsagent.bench;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,9 +20,10 @@ import dev.gitopsagent.testing.AgentProcess;
 import dev.gitopsagent.testing.Fleet;
 
 /**
- * Push to "nixos-rebuild build started" with the packaged agent as a real process: once with the
- * webhook delivered right after the push, and with polling only at two intervals. The start of the
- * build is the line the nixos-rebuild double appends to its invocation log as it starts.
+ * Push to "nixos-rebuild build started" with the packaged agent as a real process, fetching from
+ * nginx + git http-backend: once with the webhook delivered right after the push, and with polling
+ * only at two intervals. The start of the build is the line the nixos-rebuild double appends to its
+ * invocation log as it starts.
  */
 final class ActivationLatencyBenchmark {
 
@@ -42,8 +44,9 @@ final class ActivationLatencyBenchmark {
     void run(Path work, Report report) throws Exception {
         List<Double> webhook = new ArrayList<>();
         List<Double> slowPoll = new ArrayList<>();
-        try (Fleet fleet = Fleet.create(work.resolve("slow"))) {
-            try (AgentProcess agent = start(fleet, "60s", work.resolve("slow/agent.log"))) {
+        try (Fleet fleet = Fleet.create(work.resolve("slow"));
+                NginxGitServer server = NginxGitServer.start(Files.createDirectories(work.resolve("slow/nginx")), fleet.remote().getParent())) {
+            try (AgentProcess agent = start(fleet, server, "60s", work.resolve("slow/agent.log"))) {
                 for (int i = 0; i < webhookRuns; i++) {
                     int builds = builds(fleet);
                     fleet.pushChange("webhook " + i);
@@ -57,8 +60,9 @@ final class ActivationLatencyBenchmark {
             }
         }
         List<Double> fastPoll;
-        try (Fleet fleet = Fleet.create(work.resolve("fast"))) {
-            try (AgentProcess agent = start(fleet, "5s", work.resolve("fast/agent.log"))) {
+        try (Fleet fleet = Fleet.create(work.resolve("fast"));
+                NginxGitServer server = NginxGitServer.start(Files.createDirectories(work.resolve("fast/nginx")), fleet.remote().getParent())) {
+            try (AgentProcess agent = start(fleet, server, "5s", work.resolve("fast/agent.log"))) {
                 fastPoll = pollOnly(fleet, Duration.ofSeconds(5), fastPollRuns);
             }
         }
@@ -74,9 +78,10 @@ final class ActivationLatencyBenchmark {
         return Row.figure(NAME, subject, samples.count(), Row.millis(samples.median()), Row.millis(samples.p95()), note);
     }
 
-    private static AgentProcess start(Fleet fleet, String interval, Path log) throws Exception {
+    private static AgentProcess start(Fleet fleet, NginxGitServer server, String interval, Path log) throws Exception {
         fleet.pushChange("initial");
         Map<String, String> properties = fleet.agentProperties();
+        properties.put("gitops.repository.url", server.url(Fleet.REPO).toString());
         properties.put("gitops.poll.interval", interval);
         properties.put("gitops.poll.max-backoff", "15m");
         properties.put("gitops.webhook.secret-file", WorkDirs.secret(fleet.root().resolve("secrets/webhook"), SECRET).toString());

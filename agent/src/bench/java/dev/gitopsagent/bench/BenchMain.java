@@ -81,7 +81,6 @@ public final class BenchMain {
         }
 
         report.note(String.format(java.util.Locale.ROOT, "Benchmark run took %.0f s.", (System.nanoTime() - started) / 1e9));
-        report.note("Bytes on the wire are HTTP request and response bodies as the git server saw them (headers not counted).");
         report.note("git CPU is getrusage of git and its helpers (bash `times`); agent CPU is the calling thread's CPU time. "
                 + "The server's `git http-backend` CPU is counted for neither.");
         String machine = Machine.describe();

@@ -23,8 +23,4 @@ public final class CostSeries {
     public Samples cpuMillis() {
         return Samples.of(runs.stream().map(cost -> cost.cpuNanos() / 1e6).toList());
     }
-
-    public Samples wireBytes() {
-        return Samples.of(runs.stream().map(cost -> (double) cost.wireBytes()).toList());
-    }
 }

@@ -184,7 +184,7 @@ final class FirstSyncBenchmark {
             double cpu = agent.cpuMillis();
             double peak = agent.peakResidentBytes();
             String metrics = agent.get("/q/metrics");
-            return new Sync(new Cost(ready.toNanos(), Math.round(cpu * 1e6), 0), peak, PrometheusText.sum(metrics, GC_PAUSES),
+            return new Sync(new Cost(ready.toNanos(), Math.round(cpu * 1e6)), peak, PrometheusText.sum(metrics, GC_PAUSES),
                     PrometheusText.sum(metrics, GC_PAUSE_SECONDS));
         } catch (Exception e) {
             throw new IllegalStateException("first sync failed", e);

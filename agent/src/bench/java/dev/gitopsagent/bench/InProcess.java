@@ -29,6 +29,6 @@ public final class InProcess {
             throw new IllegalStateException("benchmarked operation failed", e);
         }
         long wall = System.nanoTime() - start;
-        return new Cost(wall, THREADS.getCurrentThreadCpuTime() - cpu, 0);
+        return new Cost(wall, THREADS.getCurrentThreadCpuTime() - cpu);
     }
 }

@@ -3,6 +3,7 @@ package dev.gitopsagent.bench;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -14,11 +15,12 @@ import dev.gitopsagent.git.FetchBounds;
 import dev.gitopsagent.git.LocalMirror;
 import dev.gitopsagent.git.Remote;
 import dev.gitopsagent.git.RemoteAccess;
-import dev.gitopsagent.testing.GitHttpServer;
 
 /**
- * Fetching one new commit on top of a long history: the agent's {@link LocalMirror#fetch} against
- * {@code git fetch} of the same branch, both from a clone that was up to date before the push.
+ * Fetching one new commit on top of a long history, against nginx + git http-backend: the agent's
+ * poll and fetch ({@link LocalMirror#remoteHeads}, {@link LocalMirror#fetch}), what it does for each
+ * push, against {@code git fetch} of the same branch, both into a clone that was up to date before the
+ * push. Interleaved, and which goes first alternates.
  */
 final class IncrementalFetchBenchmark {
 
@@ -42,51 +44,55 @@ final class IncrementalFetchBenchmark {
         // A local clone hard-links the cached objects, so the pushes below never touch the cache.
         dev.gitopsagent.testing.CommandLine.of("git", "clone", "-q", "--bare", cached.toString(), served.toString()).env(git).runChecked();
         ShellTimer shell = new ShellTimer(git, work);
-        try (GitHttpServer server = GitHttpServer.start(work.resolve("repos"))) {
+        try (NginxGitServer server = NginxGitServer.start(Files.createDirectories(work.resolve("nginx")), work.resolve("repos"))) {
             String url = server.url("large.git").toString();
             Path state = Files.createDirectories(work.resolve("state"));
             AgentConfig config = TestAgent.configFrom(Map.of(
                     "gitops.repository.url", url, "gitops.host", "h00", "gitops.state-dir", state.toString()));
             Remote remote = Remote.parse("origin", url, "gitops.repository.url");
-            WireMeter wire = new WireMeter(server);
             try (RemoteAccess access = RemoteAccess.from(config.repository(), state);
                     LocalMirror mirror = LocalMirror.open(state.resolve("repo.git"), "main", access,
                             FetchBounds.configured(config.repository()), () -> false)) {
-                Cost agentClone = wire.measure(() -> InProcess.measure(() -> mirror.fetch(remote, mirror.remoteHeads(remote, List.of("main")), Optional.empty())));
-                Cost gitClone = wire.measure(() -> shell.time(work, ShellTimer.command("git", "clone", "-q", "--bare", "--no-tags", url, "cli.git")));
-                String label = String.format(java.util.Locale.ROOT, "%,d", commits + 1);
-                report.add(Row.timing("initial clone (" + label + " commits)", "agent (LocalMirror.fetch, cold JVM)", single(agentClone), true,
-                        "one run; for scale"));
-                report.add(Row.timing("initial clone (" + label + " commits)", "git clone --bare", single(gitClone), true, "one run"));
+                var agentClone = server.measure(() -> InProcess.measure(() -> mirror.fetch(remote, mirror.remoteHeads(remote, List.of("main")), Optional.empty())));
+                var gitClone = server.measure(() -> shell.time(work, ShellTimer.command("git", "clone", "-q", "--bare", "--no-tags", url, "cli.git")));
+                String label = String.format(Locale.ROOT, "%,d", commits + 1);
+                report.add(ServerRow.of("initial clone (" + label + " commits)", "agent (LocalMirror.fetch, cold JVM)", single(agentClone),
+                        "one run, for scale; client CPU = fetching thread only, not the threads that index the pack"));
+                report.add(ServerRow.of("initial clone (" + label + " commits)", "git clone --bare --no-tags", single(gitClone), "one run"));
 
                 Path clone = work.resolve("cli.git");
                 String fetch = ShellTimer.command("git", "fetch", "-q", "--no-tags", url, "+refs/heads/main:refs/remotes/origin/main");
-                CostSeries agentFetches = new CostSeries();
-                CostSeries gitFetches = new CostSeries();
+                ServerSeries agentFetches = new ServerSeries();
+                ServerSeries gitFetches = new ServerSeries();
+                String loadBefore = ProcStat.loadAverage();
                 for (int i = 0; i < warmup + runs; i++) {
                     LargeRepo.addCommit(served, commits + 1 + i, git);
                     // Alternate who goes first, so neither always meets a cold server-side cache.
-                    Cost agent;
-                    Cost cli;
+                    NginxGitServer.Metered<Cost> agent;
+                    NginxGitServer.Metered<Cost> cli;
                     if (i % 2 == 0) {
-                        agent = wire.measure(() -> InProcess.measure(() -> requireNew(mirror.fetch(remote, mirror.remoteHeads(remote, List.of("main")), Optional.empty()))));
-                        cli = wire.measure(() -> shell.time(clone, fetch));
+                        agent = server.measure(() -> InProcess.measure(() -> requireNew(mirror.fetch(remote, mirror.remoteHeads(remote, List.of("main")), Optional.empty()))));
+                        cli = server.measure(() -> shell.time(clone, fetch));
                     } else {
-                        cli = wire.measure(() -> shell.time(clone, fetch));
-                        agent = wire.measure(() -> InProcess.measure(() -> requireNew(mirror.fetch(remote, mirror.remoteHeads(remote, List.of("main")), Optional.empty()))));
+                        cli = server.measure(() -> shell.time(clone, fetch));
+                        agent = server.measure(() -> InProcess.measure(() -> requireNew(mirror.fetch(remote, mirror.remoteHeads(remote, List.of("main")), Optional.empty()))));
                     }
                     if (i >= warmup) {
-                        agentFetches.add(agent);
-                        gitFetches.add(cli);
+                        agentFetches.add(agent.result(), agent.load());
+                        gitFetches.add(cli.result(), cli.load());
                     }
                 }
                 String benchmark = NAME + " (1 new commit on " + label + ")";
-                report.add(Row.timing(benchmark, "agent (LocalMirror.fetch, warm JVM)", agentFetches, true, "CPU = fetching thread"));
-                report.add(Row.timing(benchmark, "git fetch", gitFetches, true, "CPU = git + helpers"));
+                report.add(ServerRow.of(benchmark, "agent (LocalMirror poll + fetch, warm JVM)", agentFetches, "client CPU = fetching thread"));
+                report.add(ServerRow.of(benchmark, "git fetch", gitFetches, "client CPU = git + helpers"));
+                report.note("incremental fetch: server CPU from " + server.cpuSource() + "; `uptime` load averages " + loadBefore + " before, "
+                        + ProcStat.loadAverage() + " after.");
                 report.add(new Ratio("incremental fetch wall: agent / git fetch",
-                        agentFetches.wallMillis().median() / gitFetches.wallMillis().median(), "median wall time, " + label + " commits"));
+                        agentFetches.wallMillis().median() / gitFetches.wallMillis().median(), "median wall time, nginx, " + label + " commits"));
+                report.add(new Ratio("incremental fetch server CPU: agent / git fetch",
+                        agentFetches.serverCpuMeanMillis() / gitFetches.serverCpuMeanMillis(), "mean server CPU per fetch, nginx"));
                 report.add(new Ratio("incremental fetch bytes: agent / git fetch",
-                        agentFetches.wireBytes().median() / gitFetches.wireBytes().median(), "HTTP bodies on the wire"));
+                        agentFetches.bytes().median() / gitFetches.bytes().median(), "HTTP requests and responses, headers included"));
             }
         }
     }
@@ -97,9 +103,9 @@ final class IncrementalFetchBenchmark {
         }
     }
 
-    private static CostSeries single(Cost cost) {
-        CostSeries series = new CostSeries();
-        series.add(cost);
+    private static ServerSeries single(NginxGitServer.Metered<Cost> run) {
+        ServerSeries series = new ServerSeries();
+        series.add(run.result(), run.load());
         return series;
     }
 }

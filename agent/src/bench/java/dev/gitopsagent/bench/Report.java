@@ -41,11 +41,11 @@ public final class Report {
     public String markdown(String machine) {
         StringBuilder out = new StringBuilder();
         out.append(machine).append("\n\n");
-        out.append("| benchmark | subject | runs | median | p95 | CPU (median) | bytes on the wire | notes |\n");
-        out.append("|---|---|---:|---:|---:|---:|---:|---|\n");
+        out.append("| benchmark | subject | runs | median | p95 | CPU (median) | notes |\n");
+        out.append("|---|---|---:|---:|---:|---:|---|\n");
         for (Row row : rows) {
             out.append("| ").append(String.join(" | ", row.benchmark(), row.subject(), row.runs(), row.median(), row.p95(), row.cpu(),
-                    row.wire(), row.note())).append(" |\n");
+                    row.note())).append(" |\n");
         }
         if (!serverRows.isEmpty()) {
             out.append("\nAgainst nginx + git http-backend (fcgiwrap) on loopback; agent and git runs interleaved. ")
@@ -82,7 +82,7 @@ public final class Report {
             out.append("    {\"benchmark\": ").append(quote(row.benchmark())).append(", \"subject\": ").append(quote(row.subject()))
                     .append(", \"runs\": ").append(quote(row.runs())).append(", \"median\": ").append(quote(row.median()))
                     .append(", \"p95\": ").append(quote(row.p95())).append(", \"cpu\": ").append(quote(row.cpu()))
-                    .append(", \"wire\": ").append(quote(row.wire())).append(", \"note\": ").append(quote(row.note())).append('}')
+                    .append(", \"note\": ").append(quote(row.note())).append('}')
                     .append(i + 1 < rows.size() ? ",\n" : "\n");
         }
         out.append("  ],\n  \"serverRows\": [\n");

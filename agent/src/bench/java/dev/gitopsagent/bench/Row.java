@@ -3,18 +3,17 @@ package dev.gitopsagent.bench;
 import java.util.Locale;
 
 /** One line of the results table, already formatted; blank cells are "-". */
-public record Row(String benchmark, String subject, String runs, String median, String p95, String cpu, String wire, String note) {
+public record Row(String benchmark, String subject, String runs, String median, String p95, String cpu, String note) {
 
-    /** Wall time median/p95, median CPU and median bytes on the wire of repeated runs. */
-    public static Row timing(String benchmark, String subject, CostSeries series, boolean countsWire, String note) {
+    /** Wall time median/p95 and median CPU of repeated runs. */
+    public static Row timing(String benchmark, String subject, CostSeries series, String note) {
         return new Row(benchmark, subject, String.valueOf(series.count()),
-                millis(series.wallMillis().median()), millis(series.wallMillis().p95()), millis(series.cpuMillis().median()),
-                countsWire ? bytes(series.wireBytes().median()) : "-", note);
+                millis(series.wallMillis().median()), millis(series.wallMillis().p95()), millis(series.cpuMillis().median()), note);
     }
 
     /** A figure that is not a time series, e.g. a rate or a memory size. */
     public static Row figure(String benchmark, String subject, int runs, String median, String p95, String note) {
-        return new Row(benchmark, subject, String.valueOf(runs), median, p95, "-", "-", note);
+        return new Row(benchmark, subject, String.valueOf(runs), median, p95, "-", note);
     }
 
     public static String millis(double millis) {

@@ -56,7 +56,7 @@ public final class ShellTimer {
             throw new IllegalStateException("unexpected output of times: " + result.stdout());
         }
         double cpuSeconds = minutes(children.group(1), children.group(2)) + minutes(children.group(3), children.group(4));
-        return new Cost(wall, Math.round(cpuSeconds * 1e9), 0);
+        return new Cost(wall, Math.round(cpuSeconds * 1e9));
     }
 
     private static double minutes(String minutes, String seconds) {

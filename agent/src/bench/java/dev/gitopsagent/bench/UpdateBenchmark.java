@@ -87,7 +87,7 @@ final class UpdateBenchmark {
             long sent = System.nanoTime();
             ActivationLatencyBenchmark.requireAccepted(agent.send(ActivationLatencyBenchmark.webhook(agent.url("/webhook"))));
             double millis = ActivationLatencyBenchmark.awaitBuild(fleet, builds, sent, Duration.ofSeconds(30));
-            return new Cost(Math.round(millis * 1e6), 0, 0);
+            return new Cost(Math.round(millis * 1e6), 0);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

@@ -86,10 +86,10 @@ final class VerificationBenchmark {
         double agentRate = size / (agent.wallMillis().median() / 1000);
         double loopRate = size / (loop.wallMillis().median() / 1000);
         double batchRate = size / (batch.wallMillis().median() / 1000);
-        report.add(Row.timing(benchmark, "agent (PathVerifier, gitops.trust.verify=all)", agent, false,
+        report.add(Row.timing(benchmark, "agent (PathVerifier, gitops.trust.verify=all)", agent,
                 rate(agentRate) + "; p95 run " + rate(size / (agent.wallMillis().p95() / 1000))));
-        report.add(Row.timing(benchmark, "git verify-commit, one process per commit", loop, false, rate(loopRate)));
-        report.add(Row.timing(benchmark, "git verify-commit, all commits as arguments", batch, false, rate(batchRate)));
+        report.add(Row.timing(benchmark, "git verify-commit, one process per commit", loop, rate(loopRate)));
+        report.add(Row.timing(benchmark, "git verify-commit, all commits as arguments", batch, rate(batchRate)));
         report.add(new Ratio(format + " verification rate: agent / git verify-commit loop", agentRate / loopRate, "commits per second"));
         report.add(new Ratio(format + " verification rate: agent / git verify-commit batch", agentRate / batchRate, "commits per second"));
         return agentRate;
