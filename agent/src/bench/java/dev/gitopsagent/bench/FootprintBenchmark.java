@@ -1,6 +1,7 @@
 package dev.gitopsagent.bench;
 
 import java.net.http.HttpRequest;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,9 +46,11 @@ final class FootprintBenchmark {
     }
 
     private double measure(Path dir, JvmProfile profile, Report report) throws Exception {
-        try (Fleet fleet = Fleet.create(dir.resolve("fleet"))) {
+        try (Fleet fleet = Fleet.create(dir.resolve("fleet"));
+                NginxGitServer server = NginxGitServer.start(Files.createDirectories(dir.resolve("nginx")), fleet.remote().getParent())) {
             fleet.pushChange("initial");
             Map<String, String> properties = fleet.agentProperties();
+            properties.put("gitops.repository.url", server.url(Fleet.REPO).toString());
             properties.put("gitops.poll.interval", "1h");
             properties.put("gitops.poll.max-backoff", "2h");
             properties.put("gitops.control.token-file", WorkDirs.secret(dir.resolve("secrets/token"), TOKEN).toString());
