@@ -56,7 +56,7 @@ final class IncrementalFetchBenchmark {
                 var agentClone = server.measure(() -> InProcess.measure(() -> mirror.fetch(remote, mirror.remoteHeads(remote, List.of("main")), Optional.empty())));
                 var gitClone = server.measure(() -> shell.time(work, ShellTimer.command("git", "clone", "-q", "--bare", "--no-tags", url, "cli.git")));
                 String label = String.format(Locale.ROOT, "%,d", commits + 1);
-                report.add(ServerRow.of("initial clone (" + label + " commits)", "agent (LocalMirror.fetch, cold JVM)", single(agentClone),
+                report.add(ServerRow.of("initial clone (" + label + " commits)", "agent (LocalMirror poll + fetch, cold JVM)", single(agentClone),
                         "one run, for scale; client CPU = fetching thread only, not the threads that index the pack"));
                 report.add(ServerRow.of("initial clone (" + label + " commits)", "git clone --bare --no-tags", single(gitClone), "one run"));
 

@@ -22,21 +22,46 @@ import org.eclipse.jgit.transport.http.HttpConnection;
  */
 final class DirectLsRefs {
 
+    /** What may follow the flush that ends the listing and is read, so that the connection can serve the next poll. */
+    private static final int MAX_TRAILING_BYTES = 4096;
+
     private DirectLsRefs() {
     }
 
-    /** The ids of those refs that exist, or nothing when the server's answer is not a v2 ls-refs reply. */
-    static Optional<Map<String, ObjectId>> query(URIish uri, List<String> refs, CredentialsProvider credentials, int timeoutSeconds) {
+    /** What a direct ls-refs request came to. */
+    sealed interface Answer {
+    }
+
+    /** The ids of those asked-for refs that exist. */
+    record Listed(Map<String, ObjectId> heads) implements Answer {
+    }
+
+    /** The server answered, but not with a protocol v2 ls-refs reply: no protocol v2, a redirect, an auth challenge... */
+    record NotUnderstood() implements Answer {
+    }
+
+    /** The request or its answer broke off (refused, reset, cut short, timed out): that says nothing of how the server answers. */
+    record Failed(IOException cause) implements Answer {
+    }
+
+    static Answer query(URIish uri, List<String> refs, CredentialsProvider credentials, int timeoutSeconds) {
         try {
             HttpConnection http = UploadPackHttp.post(uri, request(refs), credentials, timeoutSeconds);
             if (!UploadPackHttp.answered(http, UploadPackHttp.RESULT_TYPE)) {
-                return Optional.empty();
+                return new NotUnderstood();
             }
             try (InputStream in = http.getInputStream()) {
-                return read(new PacketLineIn(in), refs);
+                Optional<Map<String, ObjectId>> heads = read(new PacketLineIn(in), refs);
+                if (heads.isEmpty()) {
+                    return new NotUnderstood();
+                }
+                readToTheEnd(in);
+                return new Listed(heads.get());
             }
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
+        } catch (IOException e) {
+            return new Failed(e);
+        } catch (RuntimeException e) {
+            return new NotUnderstood();
         }
     }
 
@@ -67,5 +92,18 @@ final class DirectLsRefs {
             }
         }
         return Optional.of(heads);
+    }
+
+    /**
+     * Reads the answer to its end, as git does: the JDK keeps a connection for the next request only once its
+     * answer has been read to the end (for a chunked answer, its last, empty chunk, which may arrive after the
+     * flush). The refs are read already, so a failure here costs only the connection.
+     */
+    private static void readToTheEnd(InputStream in) {
+        try {
+            in.readNBytes(MAX_TRAILING_BYTES);
+        } catch (IOException e) {
+            // The connection is not kept; the next poll opens another.
+        }
     }
 }

@@ -70,7 +70,7 @@ public final class LocalMirror implements AutoCloseable {
     private final FetchBounds bounds;
     /** Whether a first sync may fetch the head alone: asked only when one starts, since it may run {@code nix --version}. */
     private final BooleanSupplier shallowFirstSync;
-    /** HTTP remotes that did not answer a direct ls-refs request; they get JGit's two-request probe. */
+    /** HTTP remotes that do not take a direct ls-refs request ({@link #remoteHeads}); they get JGit's two-request probe. */
     private final Set<String> noDirectLsRefs = ConcurrentHashMap.newKeySet();
     /** The protocol v2 capability advertisement of each HTTP remote, by URL, kept for direct fetches ({@link DirectFetch}). */
     private final Map<String, byte[]> advertisements = new ConcurrentHashMap<>();
@@ -118,28 +118,62 @@ public final class LocalMirror implements AutoCloseable {
      */
     public Map<String, ObjectId> remoteHeads(Remote remote, List<String> branches) throws IOException {
         List<String> refs = branches.stream().map(branch -> "refs/heads/" + branch).toList();
+        String url = remote.uri().toString();
         try (Transport transport = Transport.open(repository, remote.uri())) {
             access.apply(remote, transport);
-            if (transport instanceof HttpTransport && !noDirectLsRefs.contains(remote.uri().toString())) {
-                Optional<Map<String, ObjectId>> heads = DirectLsRefs.query(remote.uri(), refs, transport.getCredentialsProvider(),
-                        transport.getTimeout());
-                if (heads.isPresent()) {
-                    return byBranch(branches, heads.get());
+            DirectLsRefs.Answer direct = null;
+            if (transport instanceof HttpTransport && !noDirectLsRefs.contains(url)) {
+                direct = askDirectly(remote, refs, transport);
+                if (direct instanceof DirectLsRefs.Listed listed) {
+                    return byBranch(branches, listed.heads());
                 }
-                // Not understood (no protocol v2, a redirect, an auth challenge...): JGit's probe handles all of those.
-                LOG.debugf("%s did not answer a direct ls-refs request; probing through JGit from now on", remote);
-                noDirectLsRefs.add(remote.uri().toString());
-            }
-            try (FetchConnection connection = transport.openFetch(refs.stream().map(RefSpec::new).toList())) {
-                Map<String, ObjectId> advertised = new HashMap<>();
-                for (String ref : refs) {
-                    Ref head = connection.getRef(ref);
-                    if (head != null) {
-                        advertised.put(ref, head.getObjectId());
-                    }
+                if (direct instanceof DirectLsRefs.NotUnderstood) {
+                    // No protocol v2, a redirect, an auth challenge...: JGit's probe handles all of those.
+                    LOG.debugf("%s did not answer a direct ls-refs request; probing through JGit from now on", remote);
+                    noDirectLsRefs.add(url);
                 }
-                return byBranch(branches, advertised);
             }
+            Map<String, ObjectId> heads = probeThroughJGit(transport, branches, refs);
+            if (direct instanceof DirectLsRefs.Failed failed) {
+                // Broken off twice where JGit's two requests got through: the remote's way with a direct request, not an outage.
+                LOG.debugf("%s broke off a direct ls-refs request twice (%s) and answered JGit's probe; probing through JGit from now on",
+                        remote, FailureText.of(failed.cause()));
+                noDirectLsRefs.add(url);
+            }
+            return heads;
+        }
+    }
+
+    /**
+     * The direct request, asked once more, on a new connection, if its answer broke off: a connection kept from the
+     * last poll may have been closed by the server just as it was used. A time limit reached is not asked again, and
+     * fails the poll: an unreachable remote costs one time limit, not three.
+     */
+    private static DirectLsRefs.Answer askDirectly(Remote remote, List<String> refs, Transport transport) throws IOException {
+        DirectLsRefs.Answer answer = null;
+        for (int attempt = 0; attempt < 2; attempt++) {
+            answer = DirectLsRefs.query(remote.uri(), refs, transport.getCredentialsProvider(), transport.getTimeout());
+            if (!(answer instanceof DirectLsRefs.Failed failed)) {
+                return answer;
+            }
+            if (Causes.find(failed.cause(), InterruptedIOException.class).isPresent()) {
+                throw new TransportException(remote.uri(), "no answer to ls-refs within " + transport.getTimeout() + " s", failed.cause());
+            }
+        }
+        return answer;
+    }
+
+    /** JGit's own probe: the capability advertisement, then an ls-refs in protocol v2 (or the v0 advertisement). */
+    private static Map<String, ObjectId> probeThroughJGit(Transport transport, List<String> branches, List<String> refs) throws IOException {
+        try (FetchConnection connection = transport.openFetch(refs.stream().map(RefSpec::new).toList())) {
+            Map<String, ObjectId> advertised = new HashMap<>();
+            for (String ref : refs) {
+                Ref head = connection.getRef(ref);
+                if (head != null) {
+                    advertised.put(ref, head.getObjectId());
+                }
+            }
+            return byBranch(branches, advertised);
         }
     }
 

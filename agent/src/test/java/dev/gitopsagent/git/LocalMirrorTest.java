@@ -63,6 +63,84 @@ class LocalMirrorTest {
     }
 
     @Test
+    void anOutageFailsThePollAndTheNextPollIsOneRequestAgain() throws Exception {
+        String head = fleet.pushUnsigned("first");
+        open(Map.of());
+        fleet.server().stop();
+
+        assertThatThrownBy(() -> mirror.remoteHeads(origin(), List.of("main"))).isInstanceOf(IOException.class);
+        fleet.server().restart();
+        fleet.server().resetCounters();
+
+        assertThat(mirror.remoteHeads(origin(), List.of("main"))).containsExactly(Map.entry("main", ObjectId.fromString(head)));
+        assertThat(fleet.server().requests()).containsExactly(UPLOAD_PACK);
+    }
+
+    @Test
+    void aListingCutShortIsAskedForAgainAndTheNextPollIsOneRequest() throws Exception {
+        String head = fleet.pushUnsigned("first");
+        open(Map.of());
+        fleet.server().resetCounters();
+        fleet.server().breakNextAnswers(1);
+
+        assertThat(mirror.remoteHeads(origin(), List.of("main"))).containsExactly(Map.entry("main", ObjectId.fromString(head)));
+        assertThat(fleet.server().requests()).containsExactly(UPLOAD_PACK, UPLOAD_PACK);
+        fleet.server().resetCounters();
+
+        assertThat(mirror.remoteHeads(origin(), List.of("main"))).containsExactly(Map.entry("main", ObjectId.fromString(head)));
+        assertThat(fleet.server().requests()).containsExactly(UPLOAD_PACK);
+    }
+
+    @Test
+    void aRemoteThatCutsShortTheDirectListingTwiceButAnswersJGitIsProbedThroughJGitFromThenOn() throws Exception {
+        String head = fleet.pushUnsigned("first");
+        open(Map.of());
+        fleet.server().resetCounters();
+        fleet.server().breakNextAnswers(2);
+
+        assertThat(mirror.remoteHeads(origin(), List.of("main"))).containsExactly(Map.entry("main", ObjectId.fromString(head)));
+        assertThat(fleet.server().requests()).containsExactly(UPLOAD_PACK, UPLOAD_PACK, CAPABILITIES, UPLOAD_PACK);
+        fleet.server().resetCounters();
+
+        assertThat(mirror.remoteHeads(origin(), List.of("main"))).containsExactly(Map.entry("main", ObjectId.fromString(head)));
+        assertThat(fleet.server().requests()).containsExactly(CAPABILITIES, UPLOAD_PACK);
+    }
+
+    @Test
+    void aRemoteThatDoesNotAnswerFailsThePollAfterOneTimeLimit() throws Exception {
+        fleet.pushUnsigned("first");
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+            Thread acceptor = new Thread(() -> {
+                List<java.net.Socket> held = new java.util.ArrayList<>();
+                try {
+                    while (true) {
+                        held.add(silent.accept());
+                        connections.incrementAndGet();
+                    }
+                } catch (IOException closed) {
+                    held.forEach(socket -> {
+                        try {
+                            socket.close();
+                        } catch (IOException ignored) {
+                            // closing anyway
+                        }
+                    });
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            String url = "http://127.0.0.1:" + silent.getLocalPort() + "/" + Fleet.REPO;
+            open(Map.of("gitops.repository.url", url, "gitops.repository.timeout", "1s"));
+            Remote remote = Remote.parse("origin", url, "gitops.repository.url");
+
+            assertThatThrownBy(() -> mirror.remoteHeads(remote, List.of("main"))).isInstanceOf(IOException.class)
+                    .hasMessageContaining("no answer to ls-refs within 1 s");
+            assertThat(connections.get()).as("neither asked again nor probed through JGit").isEqualTo(1);
+        }
+    }
+
+    @Test
     void aMissingBranchHasNoHead() throws Exception {
         fleet.pushUnsigned("first");
         open(Map.of());

@@ -43,6 +43,9 @@ public final class GitHttpServer implements AutoCloseable {
     private final Optional<TlsCertificate> tls;
     private final List<String> authorizations = java.util.Collections.synchronizedList(new ArrayList<>());
     private final List<String> requests = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final List<Integer> clientPorts = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** How many of the next requests get an answer cut short ({@link #breakNextAnswers}). */
+    private final AtomicInteger answersToBreak = new AtomicInteger();
     private final ExecutorService handlers = Executors.newFixedThreadPool(HANDLER_THREADS, new DaemonThreads("git-http"));
     private final ExecutorService pumps = Executors.newCachedThreadPool(new DaemonThreads("git-http-pump"));
     private final AtomicLong bytesSent = new AtomicLong();
@@ -102,6 +105,24 @@ public final class GitHttpServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The client's port of every request since start or {@link #resetCounters()}, in order: requests that came
+     * over one connection share it.
+     */
+    public List<Integer> clientPorts() {
+        synchronized (clientPorts) {
+            return List.copyOf(clientPorts);
+        }
+    }
+
+    /**
+     * The next {@code count} requests are answered 200 with an upload-pack result that breaks off in its first
+     * packet line, as when a connection is cut mid-answer.
+     */
+    public void breakNextAnswers(int count) {
+        answersToBreak.set(count);
+    }
+
     /** The Authorization header value of HTTP Basic credentials. */
     public static String basic(String user, String password) {
         return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
@@ -151,6 +172,7 @@ public final class GitHttpServer implements AutoCloseable {
         requestCount.set(0);
         protocolV2RequestCount.set(0);
         requests.clear();
+        clientPorts.clear();
     }
 
     /** From now on, requests without these Basic credentials get 401 with {@code WWW-Authenticate: Basic realm="git"}. */
@@ -211,6 +233,7 @@ public final class GitHttpServer implements AutoCloseable {
         try {
             requestCount.incrementAndGet();
             requests.add(exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath());
+            clientPorts.add(exchange.getRemoteAddress().getPort());
             String gitProtocol = exchange.getRequestHeaders().getFirst("Git-Protocol");
             if (gitProtocol != null && gitProtocol.contains("version=2")) {
                 protocolV2RequestCount.incrementAndGet();
@@ -225,6 +248,16 @@ public final class GitHttpServer implements AutoCloseable {
                 requestBody.transferTo(OutputStream.nullOutputStream());
                 exchange.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"git\"");
                 exchange.sendResponseHeaders(401, -1);
+                return;
+            }
+            if (answersToBreak.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
+                requestBody.transferTo(OutputStream.nullOutputStream());
+                exchange.getResponseHeaders().add("Content-Type", "application/x-git-upload-pack-result");
+                exchange.sendResponseHeaders(200, 0);
+                try (OutputStream body = exchange.getResponseBody()) {
+                    // A packet line announced as 50 bytes, of which none follow.
+                    body.write("0032".getBytes(StandardCharsets.US_ASCII));
+                }
                 return;
             }
             runCgi(exchange, requestBody, authorization != null ? requiredUser : null);
