@@ -50,7 +50,8 @@ public final class AgentMain {
      * 0.3 to 0.5 ms more of the server's CPU per poll against nginx and {@code git http-backend} here. Kept for
      * 2 minutes, a connection serves the next poll wherever the server keeps it that long (nginx by default: 75 s);
      * one the server closed sooner is replaced then. Set before any connection is made: the JDK reads it once. An
-     * operator's own setting wins.
+     * operator's own setting wins. The native executable's builder has read it before this runs, so it is set for the
+     * build there (native-image.properties).
      */
     private static void keepIdleGitConnectionsOpen() {
         if (System.getProperty(KEEP_ALIVE_SECONDS) == null) {
